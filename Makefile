@@ -1,0 +1,44 @@
+# Two commands on a fresh clone: `make run` and `make test`. Each installs what it
+# needs first (a virtualenv in .venv from pyproject.toml), then does its job.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install run test test-fast eval bench lint format clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m pipeline run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# The fast tier: no broker, no browser.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not broker and not browser"
+
+eval: $(STAMP)
+	$(BIN)/python -m pipeline eval
+
+bench: $(STAMP)
+	$(BIN)/python bench/engine.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipeline tests bench scripts
+	$(BIN)/ruff format --check pipeline tests bench scripts
+
+format: $(STAMP)
+	$(BIN)/ruff format pipeline tests bench scripts
+	$(BIN)/ruff check --fix pipeline tests bench scripts
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis test-output bench-output

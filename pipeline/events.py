@@ -1,0 +1,217 @@
+"""What travels on the topics: raw messages in, enriched and dead-letter events out.
+
+``wires.raw`` carries either the story's bytes exactly as received (metadata in
+optional ``wires-*`` headers) or a JSON envelope ``{"id", "feed",
+"received_at", "text", ...}``. ``wires.enriched`` carries ``wires.enriched/1``
+(:class:`pipeline.text.story.Story`), ``wires.deadletter`` carries
+``wires.deadletter/1`` (:class:`DeadLetter`): the reason and the original
+payload, so nothing that could not be processed is lost. Everything is
+serialised with orjson.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import orjson
+
+from pipeline.text.story import Meta, Story, iso_utc
+
+ENVELOPE_FIELDS = ("id", "feed", "received_at", "text", "path")
+DEADLETTER_SCHEMA = "wires.deadletter/1"
+
+# Headers a producer may set on a plain-text raw message.
+HEADER_FEED = "wires-feed"
+HEADER_ID = "wires-id"
+HEADER_RECEIVED_AT = "wires-received-at"
+HEADER_PATH = "wires-path"
+HEADER_CONTENT_TYPE = "content-type"
+
+# Dead-letter reasons: a stable code for dashboards and alerts, plus a message.
+TOO_LARGE = "too_large"
+MALFORMED_ENVELOPE = "malformed_envelope"
+UNDECODABLE = "undecodable"
+EMPTY = "empty"
+ENGINE_ERROR = "engine_error"
+REASONS = (TOO_LARGE, MALFORMED_ENVELOPE, UNDECODABLE, EMPTY, ENGINE_ERROR)
+
+
+class BadMessage(ValueError):
+    """A raw message that cannot become a story; ``reason`` is one of :data:`REASONS`."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class RawStory:
+    """A raw message unpacked: the story text (bytes or str) and its metadata."""
+
+    text: bytes | str
+    meta: Meta
+
+
+def encode(event: object) -> bytes:
+    """orjson bytes of an event (a dataclass or a dict)."""
+    return orjson.dumps(event)
+
+
+def decode(data: bytes) -> dict:
+    """An event read back from a topic."""
+    return orjson.loads(data)
+
+
+def iso_from_millis(millis: int) -> str:
+    return iso_utc(dt.datetime.fromtimestamp(millis / 1000, dt.UTC))
+
+
+def parse_raw(
+    value: bytes | None,
+    headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None = None,
+    *,
+    timestamp_ms: int | None = None,
+    max_bytes: int | None = None,
+) -> RawStory:
+    """Unpack one ``wires.raw`` message.
+
+    ``timestamp_ms`` (the Kafka message time) is the received time when the
+    message carries none. Raises :class:`BadMessage` with a reason.
+    """
+    if value is None or not value.strip():
+        raise BadMessage(EMPTY, "empty message")
+    if max_bytes is not None and len(value) > max_bytes:
+        raise BadMessage(TOO_LARGE, f"{len(value)} bytes, above the limit of {max_bytes}")
+    head = _headers(headers)
+    fallback_time = iso_from_millis(timestamp_ms) if timestamp_ms is not None else None
+    content_type = head.get(HEADER_CONTENT_TYPE, "")
+    if content_type.startswith("application/json") or (
+        not content_type and value.lstrip()[:1] == b"{"
+    ):
+        return _parse_envelope(value, head, fallback_time)
+    return RawStory(
+        text=value,
+        meta=Meta(
+            received_at=_checked_time(head.get(HEADER_RECEIVED_AT), HEADER_RECEIVED_AT)
+            or fallback_time,
+            feed=head.get(HEADER_FEED),
+            original_id=head.get(HEADER_ID),
+            path=head.get(HEADER_PATH),
+        ),
+    )
+
+
+def _headers(headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None) -> dict[str, str]:
+    if not headers:
+        return {}
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    out: dict[str, str] = {}
+    for key, raw in pairs:
+        if raw is None:
+            continue
+        out[key.lower()] = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return out
+
+
+def _parse_envelope(value: bytes, head: dict[str, str], fallback_time: str | None) -> RawStory:
+    try:
+        envelope = orjson.loads(value)
+    except orjson.JSONDecodeError as error:
+        raise BadMessage(MALFORMED_ENVELOPE, f"invalid JSON: {error}") from None
+    if not isinstance(envelope, dict):
+        raise BadMessage(
+            MALFORMED_ENVELOPE, f"envelope must be a JSON object, not {type(envelope).__name__}"
+        )
+    text = envelope.get("text")
+    if not isinstance(text, str):
+        raise BadMessage(
+            MALFORMED_ENVELOPE, f"envelope field 'text' must be a string, got {type(text).__name__}"
+        )
+    for name in ("id", "feed", "received_at", "path"):
+        if envelope.get(name) is not None and not isinstance(envelope[name], str):
+            raise BadMessage(MALFORMED_ENVELOPE, f"envelope field {name!r} must be a string")
+    return RawStory(
+        text=text,
+        meta=Meta(
+            received_at=_checked_time(envelope.get("received_at"), "received_at") or fallback_time,
+            feed=envelope.get("feed") or head.get(HEADER_FEED),
+            original_id=envelope.get("id") or head.get(HEADER_ID),
+            path=envelope.get("path") or head.get(HEADER_PATH),
+        ),
+    )
+
+
+def normalise_time(value: str) -> str:
+    """An ISO 8601 time as UTC in the events' format; naive times are taken as UTC.
+
+    Raises ValueError when ``value`` is not ISO 8601.
+    """
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return iso_utc(moment)
+
+
+def _checked_time(value: str | None, name: str) -> str | None:
+    """:func:`normalise_time`, or a BadMessage naming the field."""
+    if not value:
+        return None
+    try:
+        return normalise_time(value)
+    except ValueError:
+        raise BadMessage(MALFORMED_ENVELOPE, f"{name} is not an ISO 8601 time: {value!r}") from None
+
+
+@dataclass(slots=True, kw_only=True)
+class DeadLetter:
+    """A message that could not be processed, with why and the payload as it came."""
+
+    schema: str = DEADLETTER_SCHEMA
+    reason: str
+    error: str
+    failed_at: str
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    payload_base64: str = ""
+    payload_bytes: int = 0
+    payload_preview: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        error: BaseException,
+        payload: bytes | None,
+        *,
+        reason: str | None = None,
+        topic: str | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+        key: bytes | None = None,
+        headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None = None,
+        now: dt.datetime | None = None,
+    ) -> DeadLetter:
+        payload = payload or b""
+        return cls(
+            reason=reason or getattr(error, "reason", ENGINE_ERROR),
+            error=str(error) or type(error).__name__,
+            failed_at=iso_utc(now or dt.datetime.now(dt.UTC)),
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key=key.decode("utf-8", "replace") if key else None,
+            headers=_headers(headers),
+            payload_base64=base64.b64encode(payload).decode("ascii"),
+            payload_bytes=len(payload),
+            payload_preview=payload[:200].decode("utf-8", "replace"),
+        )
+
+
+def story_key(story: Story) -> bytes:
+    """The enriched topic's message key: the stable story id."""
+    return story.id.encode()

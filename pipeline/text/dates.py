@@ -1,0 +1,94 @@
+"""Dates as wires print them: "Jun 4", "February 11, 2023", "14 nov", page timestamps.
+
+Month names come from ``data/months.toml`` (several languages), so a dateline
+in a new language needs a table row, not code. A date without a year is
+resolved against a reference (a timestamp printed on the page, or the time the
+story was received) by picking the nearest such date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pipeline.text.tables import load_table
+
+_MONTHS: dict[str, int] = {}
+for _months in load_table("months").values():
+    for _number, _names in _months.items():
+        for _name in _names:
+            _MONTHS[_name] = int(_number)
+
+# Longest names first so "june" wins over "jun"; an abbreviation may end in ".".
+MONTH = "(?i:" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
+_DAY = r"(?:[12][0-9]|3[01]|0?[1-9])"
+_YEAR = r"(?:19|20)[0-9]{2}"
+
+# "June 15", "Jan. 5, 2023", "February 11, 2023", "14 nov", "4 de junio de 2023", "5 janvier 2023"
+DATE = (
+    rf"(?:{MONTH}\s{_DAY}(?:st|nd|rd|th)?(?:,?\s{_YEAR})?"
+    rf"|{_DAY}\.?(?:\sde)?\s{MONTH}(?:(?:\sde)?\s{_YEAR})?)"
+)
+_DATE_PARTS = re.compile(
+    rf"(?P<m1>{MONTH})\s(?P<d1>{_DAY})(?:st|nd|rd|th)?(?:,?\s(?P<y1>{_YEAR}))?"
+    rf"|(?P<d2>{_DAY})\.?(?:\sde)?\s(?P<m2>{MONTH})(?:(?:\sde)?\s(?P<y2>{_YEAR}))?",
+    re.IGNORECASE,
+)
+
+_WEEKDAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
+    r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\.?,?"
+)
+_TIME = r"(?:[01]?[0-9]|2[0-3])[:.h][0-5][0-9](?:\s?(?:am|pm|a\.m\.|p\.m\.))?(?:\s?[A-Z]{2,4})?"
+_NUMERIC_DATE = r"(?:[0-9]{4}-[01][0-9]-[0-3][0-9]|[0-3]?[0-9][/.][01]?[0-9][/.][0-9]{4})"
+_STAMP_LEAD = (
+    r"(?:(?:published|posted|updated|last updated|publicado|actualizado|fecha)"
+    r"(?:\s(?:on|at|el))?:?\s)?"
+)
+# A line that is only a date/time stamp: "June 15, 2021 | 03:06 am", "Updated: 2023-03-08 14:05".
+TIMESTAMP_LINE = re.compile(
+    rf"{_STAMP_LEAD}(?:{_WEEKDAY}\s)?(?:{DATE}|{_NUMERIC_DATE})"
+    rf"(?:\s?(?:[|,·•-]|at|a las)?\s?{_TIME})?(?:\s?\([A-Z]{{2,4}}\))?",
+    re.IGNORECASE,
+)
+_ISO_OR_NUMERIC = re.compile(
+    r"(?P<y>[0-9]{4})-(?P<m>[01][0-9])-(?P<d>[0-3][0-9])"
+    r"|(?P<d2>[0-3]?[0-9])[/.](?P<m2>[01]?[0-9])[/.](?P<y2>[0-9]{4})"
+)
+
+
+def month_day_year(text: str) -> tuple[int, int, int | None] | None:
+    """(month, day, year or None) of the first printed date in ``text``."""
+    m = _DATE_PARTS.search(text)
+    if m is not None:
+        month = _MONTHS[(m["m1"] or m["m2"]).rstrip(".").lower()]
+        day = int(m["d1"] or m["d2"])
+        year = m["y1"] or m["y2"]
+        return month, day, int(year) if year else None
+    n = _ISO_OR_NUMERIC.search(text)
+    if n is not None:  # numeric dates are day-first outside ISO: 08/03/2023 is 8 March
+        if n["y"]:
+            return int(n["m"]), int(n["d"]), int(n["y"])
+        return int(n["m2"]), int(n["d2"]), int(n["y2"])
+    return None
+
+
+def resolve(month: int, day: int, year: int | None, reference: dt.date | None) -> dt.date | None:
+    """The calendar date, taking a missing year from the nearest fit to ``reference``."""
+    if year is not None:
+        return _date(year, month, day)
+    if reference is None:
+        return None
+    candidates = [
+        d
+        for y in (reference.year - 1, reference.year, reference.year + 1)
+        if (d := _date(y, month, day)) is not None
+    ]
+    return min(candidates, key=lambda d: abs((d - reference).days), default=None)
+
+
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:  # "Feb 30": printed, but not a date
+        return None

@@ -1,0 +1,158 @@
+"""The text engine's one call: raw wire copy (+ transport metadata) -> enriched story.
+
+Pure: no Kafka, no files, no network; the only outside input is the clock for
+``processed_at``, which callers may pin. Everything else about a story is a
+function of its bytes and its received time, so a re-sent copy reads the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from pipeline.text import blocks, dates, language, normalise, sections
+from pipeline.text.dateline import usual_place
+from pipeline.text.story import Block, Dateline, Meta, Section, Source, Story, iso_utc
+
+
+class EmptyStory(ValueError):
+    """Input with no headline and no body text: nothing a reader could use."""
+
+
+def enrich(raw: bytes | str, meta: Meta | None = None, *, now: dt.datetime | None = None) -> Story:
+    """Read one raw story.
+
+    Raises :class:`~pipeline.text.normalise.DecodeError` for bytes that are not
+    text and :class:`EmptyStory` when no headline or body is left; callers
+    dead-letter both with the message as the reason.
+    """
+    meta = meta or Meta()
+    lines = normalise.lines(raw)
+    if not lines:
+        raise EmptyStory("empty story: no text after normalisation")
+    layout = blocks.classify(lines)
+    kinds = layout.kinds
+
+    body = _body(lines, layout)
+    headline = lines[layout.headline] if layout.headline is not None else ""
+    if not body and not headline:
+        raise EmptyStory(f"no headline or body among {len(lines)} lines (all chrome)")
+
+    kicker = lines[layout.kicker] if layout.kicker is not None else None
+    topic = sections.kicker_topic(kicker) if kicker else None
+    section = Section(
+        label=topic.label if topic else None,
+        code=topic.code if topic else None,
+        kicker=kicker,
+        source="kicker" if topic else None,
+        confidence=1.0 if topic else None,
+    )
+    dateline = _dateline(lines, layout, meta.received_at)
+    return Story(
+        id=story_id(layout.agency, dateline.text, headline, body),
+        received_at=meta.received_at,
+        processed_at=iso_utc(now or dt.datetime.now(dt.UTC)),
+        source=Source(meta.feed, meta.original_id, meta.path),
+        agency=layout.agency,
+        language=language.detect(" ".join(body[:4]) if body else headline),
+        section=section,
+        headline=headline,
+        byline=lines[layout.byline] if layout.byline is not None else None,
+        dateline=dateline,
+        body=body,
+        editor_codes=[
+            line for line, kind in zip(lines, kinds, strict=True) if kind == "editor_codes"
+        ],
+        blocks=[Block(kind, line) for line, kind in zip(lines, kinds, strict=True)],
+        word_count=sum(blocks.word_count(p) for p in body),
+    )
+
+
+def _body(lines: list[str], layout: blocks.Layout) -> list[str]:
+    """Body paragraphs: body lines with the dateline cut off the lede and a glued
+    sign-off cut off the last paragraph."""
+    if layout.lede is None:
+        return []
+    body = []
+    for i in range(layout.lede, len(lines)):
+        if layout.kinds[i] != "body":
+            continue
+        text = lines[i]
+        if layout.tail_signoff is not None and layout.tail_signoff[0] == i:
+            text = layout.tail_signoff[1]
+        elif i == layout.lede and layout.dateline is not None:
+            text = text[layout.dateline.end :]
+        text = text.strip()
+        if text:
+            body.append(text)
+    return body
+
+
+def _dateline(lines: list[str], layout: blocks.Layout, received_at: str | None) -> Dateline:
+    match = layout.dateline
+    if match is None:
+        return Dateline(None, None, None)
+    return Dateline(
+        text=match.text,
+        place=usual_place(match),
+        date=_date(match.date, lines, layout, received_at),
+    )
+
+
+def _date(
+    printed: str | None, lines: list[str], layout: blocks.Layout, received_at: str | None
+) -> str | None:
+    """ISO date of the dateline; the year, when not printed, comes from a date
+    printed on the page, else from the received time; else the date as printed."""
+    if printed is None:
+        return None
+    parts = dates.month_day_year(printed)
+    if parts is None:
+        return printed
+    month, day, year = parts
+    reference: dt.date | None = None
+    if year is None and layout.timestamp is not None:
+        stamp = dates.month_day_year(lines[layout.timestamp])
+        if stamp is not None and stamp[2] is not None:
+            reference = dates.resolve(*stamp, reference=None)
+    if year is None and reference is None and received_at:
+        reference = _parse_date(received_at)
+    resolved = dates.resolve(month, day, year, reference)
+    return resolved.isoformat() if resolved else printed
+
+
+def _parse_date(iso: str) -> dt.date | None:
+    try:
+        return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+# Typographic quotes a re-sending site may have straightened.
+_ID_FOLD = (
+    ("“", '"'),
+    ("”", '"'),
+    ("„", '"'),
+    ("«", '"'),
+    ("»", '"'),
+    ("‘", "'"),
+    ("’", "'"),
+    ("‚", "'"),
+)
+
+
+def _fold(text: str) -> str:
+    for typographic, plain in _ID_FOLD:
+        if typographic in text:
+            text = text.replace(typographic, plain)
+    return " ".join(text.casefold().split())
+
+
+def story_id(agency: str | None, dateline: str | None, headline: str, body: list[str]) -> str:
+    """Stable id: the same agency, dateline, headline and body give the same id
+    whatever site chrome or whitespace surrounded them."""
+    h = hashlib.blake2b(digest_size=12)
+    for part in (agency or "", dateline or "", headline, "\n".join(body)):
+        h.update(_fold(part).encode())
+        h.update(b"\x1f")
+    return h.hexdigest()

@@ -1,0 +1,37 @@
+"""Which language a story is written in, from its function words.
+
+News copy is a third function words, so counting them over the first hundred
+or so words tells English from Spanish (and four more) in microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.text.tables import load_table
+
+_LANGS_OF: dict[str, set[str]] = {}
+for _lang, _stopwords in load_table("languages").items():
+    for _word in _stopwords:
+        _LANGS_OF.setdefault(_word, set()).add(_lang)
+# A word shared by k languages gives each of them 1/k of a vote.
+_WORDS: dict[str, tuple[tuple[str, float], ...]] = {
+    w: tuple((lang, 1 / len(ls)) for lang in sorted(ls)) for w, ls in _LANGS_OF.items()
+}
+
+_TOKEN = re.compile(r"[^\W\d_]+")
+_SAMPLE_CHARS = 600
+_MIN_HITS = 3
+
+
+def detect(text: str) -> str | None:
+    """ISO 639-1 code of the language of ``text``, or None when it cannot tell."""
+    votes: dict[str, float] = {}
+    for token in _TOKEN.findall(text[:_SAMPLE_CHARS].lower()):
+        for lang, weight in _WORDS.get(token, ()):
+            votes[lang] = votes.get(lang, 0.0) + weight
+    ranked = [*sorted(votes.items(), key=lambda kv: kv[1], reverse=True), ("", 0), ("", 0)]
+    (best, hits), (_, second) = ranked[0], ranked[1]
+    if hits < _MIN_HITS or hits == second:
+        return None
+    return best

@@ -1,0 +1,81 @@
+"""Site chrome as data: navigation, link lists, captions and bylines (``data/chrome.toml``).
+
+Each list in the table becomes one compiled alternation matched against a whole
+line, so one call tests a line against every pattern of its kind; lines longer
+than a list's ``max_chars`` (body paragraphs) skip the test altogether.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.text.dates import TIMESTAMP_LINE
+from pipeline.text.tables import load_table
+
+_TABLE = load_table("chrome")
+
+
+class _WholeLines:
+    """One list of the table, matched against whole lines of at most ``max_chars``."""
+
+    __slots__ = ("max_chars", "pattern")
+
+    def __init__(self, section: str, flags: int = 0) -> None:
+        table = _TABLE[section]
+        self.pattern = re.compile("|".join(f"(?:{p})" for p in table["lines"]), flags)
+        self.max_chars: int = table["max_chars"]
+
+    def matches(self, line: str) -> bool:
+        return len(line) <= self.max_chars and self.pattern.fullmatch(line) is not None
+
+
+_NAVIGATION = _WholeLines("navigation", re.IGNORECASE)
+_RELATED = _WholeLines("related", re.IGNORECASE)
+_CAPTION = _WholeLines("caption")
+_BYLINE = _WholeLines("byline")
+# A credit that ends a line, after a sentence or an opening bracket (not "an AP/NORC poll"),
+# looked for in the last _CREDIT_WINDOW characters only.
+_CREDIT_ENDING = re.compile(
+    r"(?:^|(?<=[.)]\s)|(?<=\())(?:"
+    + "|".join(f"(?:{p})" for p in _TABLE["caption"]["endings"])
+    + r")$"
+)
+_CREDIT_WINDOW = 160
+_TIMESTAMP_MAX_CHARS = 90
+# Lines of punctuation or symbols only: "|", "•", "* * *", "—" (not AP's "___").
+_DECORATION = re.compile(r"[^\w_]{1,20}")
+
+
+def is_navigation(line: str) -> bool:
+    """Chrome that stands on its own line: menus, share bars, tags, ads, copyright."""
+    return (
+        _NAVIGATION.matches(line)
+        or is_timestamp(line)
+        or (len(line) <= 20 and _DECORATION.fullmatch(line) is not None)
+    )
+
+
+def is_timestamp(line: str) -> bool:
+    """A line that is only a publication date/time ("June 15, 2021 | 03:06 am")."""
+    return len(line) <= _TIMESTAMP_MAX_CHARS and TIMESTAMP_LINE.fullmatch(line) is not None
+
+
+def starts_link_list(line: str) -> bool:
+    """A heading such as "Related Articles" after which come links to other stories."""
+    return _RELATED.matches(line)
+
+
+def is_caption(line: str) -> bool:
+    """A photo caption or credit ("(Photo: AP/Hana Herrera)", "File photo. AFP/...")."""
+    if _CAPTION.matches(line):
+        return True
+    # Every credit ending has a slash or closes a bracket: test only lines that could.
+    window = max(0, len(line) - _CREDIT_WINDOW)
+    return (line.endswith(")") or "/" in line[window:]) and (
+        _CREDIT_ENDING.search(line, window) is not None
+    )
+
+
+def is_byline(line: str) -> bool:
+    """An author line ("By Jane Smith", "Por Ana Gómez")."""
+    return _BYLINE.matches(line)

@@ -1,0 +1,147 @@
+"""Turn raw wire bytes into clean Unicode lines, cheaply.
+
+Every story passes through here, so the common case (clean UTF-8) costs a few
+microseconds: the slow repairs (ftfy for mojibake, NFC) run only when a cheap
+check says they are needed. Quotes and dashes are the publisher's and stay.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+
+import ftfy
+
+
+class DecodeError(ValueError):
+    """Raw bytes that are not text in any encoding we accept."""
+
+
+# A UTF-8 lead byte read as Latin-1/cp1252 followed by a continuation byte read the
+# same way: the signature of mojibake ("BaÃ­a", "â€œ"). Clean text almost never has
+# it, and when it does ftfy leaves the text alone, so a false alarm only costs time.
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+# Line breaks other than \n: \r\n, \r, Unicode separators, vertical tab, form feed.
+_ODD_BREAK = re.compile("\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+# Spaces other than U+0020: tab, no-break, figure, narrow no-break, ideographic, ...
+_ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+_SPACE_RUN = re.compile(" {2,}")
+# Invisible characters that never belong in a story: controls, zero-width, BOM.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+_UNUSUAL = re.compile(
+    "[\x00-\x0c\x0e-\x1f\x7f\r\x85\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f"
+    "\u205f\u2060\u3000\ufeff]"
+)
+_BINARY_HINT = re.compile(b"[\x00-\x08\x0e-\x1f]")
+
+_FTFY_CONFIG = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=True,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
+
+
+def decode(raw: bytes | str) -> str:
+    """Decode story bytes: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
+
+    Legacy 8-bit feeds are common enough to accept; anything with NUL or other
+    binary control bytes, or bytes that are neither, raises :class:`DecodeError`
+    so the caller can dead-letter the payload instead of guessing.
+    """
+    if isinstance(raw, str):
+        return raw
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise DecodeError(f"invalid UTF-16 ({error.reason} at byte {error.start})") from None
+    if _BINARY_HINT.search(raw):
+        at = _BINARY_HINT.search(raw).start()  # type: ignore[union-attr]
+        raise DecodeError(f"binary data: control byte 0x{raw[at]:02x} at offset {at}")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            raise DecodeError(
+                f"not UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) and not Windows-1252"
+            ) from None
+
+
+def repair(text: str) -> str:
+    """Fix mojibake (only when suspected) and apply NFC (only when needed)."""
+    if _MOJIBAKE_HINT.search(text):
+        text = ftfy.fix_text(text, _FTFY_CONFIG)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def tidy(text: str) -> str:
+    """Unify line breaks, make every space a single plain space, drop controls.
+
+    One character-class scan tells whether any fix is needed; clean text pays
+    for that scan only.
+    """
+    if _UNUSUAL.search(text) is not None:
+        for pattern, replacement in ((_ODD_BREAK, "\n"), (_CONTROL, ""), (_ODD_SPACE, " ")):
+            text = pattern.sub(replacement, text)
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    return text
+
+
+# Hard-wrapped copy (plain-text wires wrapped at 64-80 columns, paragraphs split by
+# blank lines): no line is longer than this, and paragraphs run over several lines.
+_WRAP_MAX_WIDTH = 100
+_WRAPPED_PARAGRAPHS = 2
+
+
+def lines(raw: bytes | str) -> list[str]:
+    """Decoded, repaired, tidied non-empty lines of a raw story, in order.
+
+    Hard-wrapped copy is unwrapped first, so a paragraph is one line whatever
+    column the sender wrapped it at.
+    """
+    text = tidy(repair(decode(raw)))
+    out = [line for line in map(str.strip, text.split("\n")) if line]
+    if out and max(map(len, out)) <= _WRAP_MAX_WIDTH and "\n\n" in text:
+        return unwrap(text)
+    return out
+
+
+def unwrap(text: str) -> list[str]:
+    """Join the lines of wrapped paragraphs; leave short-line groups (menus, lists) alone.
+
+    A group of lines between blank lines is a wrapped paragraph when every line
+    but its last fills most of the width: a wrapped line breaks near the margin,
+    a list of links or labels does not. Only when at least two groups look
+    wrapped is the story taken for hard-wrapped copy.
+    """
+    groups = [
+        [line for line in map(str.strip, block.split("\n")) if line] for block in text.split("\n\n")
+    ]
+    groups = [g for g in groups if g]
+    width = max(len(line) for g in groups for line in g)
+    wrapped = [len(g) >= 2 and all(len(line) >= width * 0.7 for line in g[:-1]) for g in groups]
+    if sum(wrapped) < _WRAPPED_PARAGRAPHS:
+        return [line for g in groups for line in g]
+    out: list[str] = []
+    for group, is_paragraph in zip(groups, wrapped, strict=True):
+        if is_paragraph:
+            out.append(" ".join(group))
+        else:
+            out.extend(group)
+    return out

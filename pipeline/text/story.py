@@ -1,0 +1,93 @@
+"""The enriched story (event schema ``wires.enriched/1``) and the metadata that comes in.
+
+Plain dataclasses: orjson serialises them directly, in field order, so the
+dataclass *is* the wire format. ``schema/wires.enriched-1.json`` describes the
+same shape for consumers; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+SCHEMA = "wires.enriched/1"
+
+BlockKind = Literal[
+    "section", "headline", "byline", "body", "caption", "signoff", "editor_codes", "navigation"
+]
+BLOCK_KINDS: tuple[BlockKind, ...] = (
+    "section",
+    "headline",
+    "byline",
+    "body",
+    "caption",
+    "signoff",
+    "editor_codes",
+    "navigation",
+)
+
+
+def iso_utc(moment: dt.datetime) -> str:
+    """``2026-11-27T20:52:57.123Z``: the one timestamp format of every event."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """What the transport knows about a story: never derived from its text."""
+
+    received_at: str | None = None  # ISO 8601, UTC
+    feed: str | None = None
+    original_id: str | None = None
+    path: str | None = None
+
+
+@dataclass(slots=True)
+class Source:
+    feed: str | None
+    original_id: str | None
+    path: str | None
+
+
+@dataclass(slots=True)
+class Section:
+    label: str | None  # IPTC Media Topic top-level label
+    code: str | None  # IPTC Media Topic code, "medtop:11000000"
+    kicker: str | None  # the section label printed above the headline
+    source: Literal["kicker", "model"] | None
+    confidence: float | None
+
+
+@dataclass(slots=True)
+class Dateline:
+    text: str | None  # as printed: "Nur-Sultan, Jun 4 (EFE)"
+    place: str | None  # as normally written: "Nur-Sultan"
+    date: str | None  # ISO date, or month and day as printed when the year is unknown
+
+
+@dataclass(slots=True)
+class Block:
+    kind: BlockKind
+    text: str
+
+
+@dataclass(slots=True, kw_only=True)
+class Story:
+    """One enriched wire story: the ``wires.enriched/1`` event."""
+
+    schema: str = SCHEMA
+    id: str
+    received_at: str | None
+    processed_at: str
+    source: Source
+    agency: str | None
+    language: str | None
+    section: Section
+    headline: str
+    byline: str | None
+    dateline: Dateline
+    body: list[str]
+    editor_codes: list[str]
+    blocks: list[Block]
+    word_count: int

@@ -1,0 +1,145 @@
+"""Raw message parsing, dead letters, and the enriched event against its JSON Schema."""
+
+import base64
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import orjson
+import pytest
+
+from pipeline import events
+from pipeline.events import BadMessage, DeadLetter, parse_raw
+from pipeline.text.engine import enrich
+from pipeline.text.story import Meta
+
+DATA = Path(__file__).parent / "data"
+
+
+def schema():
+    text = resources.files("pipeline").joinpath("schemas", "wires.enriched-1.json").read_text()
+    return json.loads(text)
+
+
+def test_every_gold_story_event_matches_the_schema():
+    validator = jsonschema.Draft202012Validator(schema())
+    files = sorted(DATA.glob("*/*.txt"))
+    assert len(files) > 40
+    for path in files:
+        event = orjson.loads(
+            events.encode(
+                enrich(
+                    path.read_bytes(),
+                    Meta(
+                        received_at="2024-01-01T00:00:00.000Z",
+                        feed="f",
+                        original_id="1",
+                        path=str(path),
+                    ),
+                )
+            )
+        )
+        validator.validate(event)
+
+
+def test_schema_lists_every_event_field():
+    story = enrich((DATA / "seed" / "000_17591c5e07849a73.txt").read_bytes())
+    event = orjson.loads(events.encode(story))
+    assert list(event) == schema()["required"]
+    assert set(event["section"]) <= set(schema()["properties"]["section"]["properties"])
+
+
+def test_plain_text_with_headers():
+    raw = parse_raw(
+        b"Headline\nBody",
+        [
+            ("wires-feed", b"efe"),
+            ("wires-id", b"42"),
+            ("wires-received-at", b"2024-05-01T10:00:00Z"),
+        ],
+        timestamp_ms=0,
+    )
+    assert raw.text == b"Headline\nBody"
+    assert raw.meta == Meta(received_at="2024-05-01T10:00:00.000Z", feed="efe", original_id="42")
+
+
+def test_plain_text_falls_back_to_the_message_time():
+    raw = parse_raw(b"Headline\nBody", None, timestamp_ms=1_700_000_000_123)
+    assert raw.meta.received_at == "2023-11-14T22:13:20.123Z"
+
+
+def test_json_envelope():
+    value = orjson.dumps(
+        {
+            "id": "a1",
+            "feed": "reuters",
+            "received_at": "2024-05-01T10:00:00+02:00",
+            "text": "Headline\nBody",
+            "extra": [1, 2],
+        }
+    )
+    raw = parse_raw(value)
+    assert raw.text == "Headline\nBody"
+    assert raw.meta == Meta(
+        received_at="2024-05-01T08:00:00.000Z", feed="reuters", original_id="a1"
+    )
+
+
+@pytest.mark.parametrize(
+    "value, reason, message",
+    [
+        (b"", events.EMPTY, "empty"),
+        (b" \n ", events.EMPTY, "empty"),
+        (b'{"text": "unterminated', events.MALFORMED_ENVELOPE, "invalid JSON"),
+        (b'{"feed": "x"}', events.MALFORMED_ENVELOPE, "'text' must be a string"),
+        (b'{"text": 42}', events.MALFORMED_ENVELOPE, "'text' must be a string"),
+        (b'{"text": "x", "feed": 7}', events.MALFORMED_ENVELOPE, "'feed' must be a string"),
+        (b'{"text": "x", "received_at": "noon"}', events.MALFORMED_ENVELOPE, "ISO 8601"),
+    ],
+)
+def test_bad_messages(value, reason, message):
+    with pytest.raises(BadMessage, match=message) as caught:
+        parse_raw(value)
+    assert caught.value.reason == reason
+
+
+def test_json_content_type_forces_envelope():
+    with pytest.raises(BadMessage) as caught:
+        parse_raw(b"[1, 2]", {"content-type": b"application/json"})
+    assert caught.value.reason == events.MALFORMED_ENVELOPE
+
+
+def test_too_large():
+    with pytest.raises(BadMessage) as caught:
+        parse_raw(b"x" * 101, max_bytes=100)
+    assert caught.value.reason == events.TOO_LARGE
+
+
+def test_dead_letter_keeps_the_payload():
+    payload = b"\xff\xfe binary \x00"
+    letter = DeadLetter.of(
+        BadMessage(events.UNDECODABLE, "binary data"),
+        payload,
+        topic="wires.raw",
+        partition=3,
+        offset=17,
+        key=b"k",
+        headers=[("wires-feed", b"afp")],
+    )
+    event = orjson.loads(events.encode(letter))
+    assert event["schema"] == "wires.deadletter/1"
+    assert event["reason"] == "undecodable" and event["error"] == "binary data"
+    assert base64.b64decode(event["payload_base64"]) == payload
+    assert (event["topic"], event["partition"], event["offset"], event["key"]) == (
+        "wires.raw",
+        3,
+        17,
+        "k",
+    )
+    assert event["headers"] == {"wires-feed": "afp"}
+
+
+def test_unexpected_errors_are_engine_errors():
+    letter = DeadLetter.of(RuntimeError("boom"), b"x")
+    assert letter.reason == events.ENGINE_ERROR and letter.error == "boom"
