@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast eval bench lint format clean
+.PHONY: install run test test-fast eval train bench lint format clean
 
 install: $(STAMP)
 
@@ -27,10 +27,14 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not broker and not browser"
 
 eval: $(STAMP)
-	$(BIN)/python -m pipeline eval
+	$(BIN)/python -m pipeline eval --cross-validate
+
+train: $(STAMP)
+	$(BIN)/python -m pipeline train
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/classifier.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench scripts

@@ -30,14 +30,36 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pipeline.evaluation import gold_pairs, score_reading
+    from pipeline.evaluation import gold_pairs, score_reading, score_sections
 
     pairs = [pair for folder in args.gold for pair in gold_pairs(Path(folder))]
     if not pairs:
         print(f"eval: no *.gold.json files in {', '.join(args.gold)}", file=sys.stderr)
         return 2
     print(score_reading(pairs).render())
+    print()
+    print(score_sections(pairs).render())
+    if args.cross_validate:
+        from pipeline import training
+
+        print()
+        print(training.cross_validate(training.load_examples()).render())
     return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pipeline import training
+
+    print(training.train(Path(args.data), Path(args.out), validate=not args.no_cv))
+    return 0
+
+
+def _default_model_path() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).parent / "text" / "data" / "sections-model.npz")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,7 +94,30 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         default=["tests/data/corpus", "tests/data/seed", "tests/data/extra"],
     )
+    evaluate.add_argument(
+        "--cross-validate",
+        action="store_true",
+        help="also cross-validate the section classifier on its training data",
+    )
     evaluate.set_defaults(func=cmd_eval)
+
+    train = commands.add_parser(
+        "train", help="rebuild the section classifier from labelled stories (needs scikit-learn)"
+    )
+    train.add_argument(
+        "--data",
+        default="data/sections/train",
+        metavar="DIR",
+        help="labelled stories, *.jsonl (data/sections/train)",
+    )
+    train.add_argument(
+        "--out",
+        default=_default_model_path(),
+        metavar="FILE",
+        help="where to write the model (the one shipped in the package)",
+    )
+    train.add_argument("--no-cv", action="store_true", help="skip cross-validation")
+    train.set_defaults(func=cmd_train)
     return parser
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.text import sections
 from pipeline.text.engine import enrich
 from pipeline.text.story import Story
 
@@ -112,4 +113,85 @@ def score_reading(pairs: Iterable[tuple[Path, dict]]) -> ReadingReport:
         score, kind_pairs = score_story(path.stem, story, gold)
         report.stories.append(score)
         report.kinds.update(kind_pairs)
+    return report
+
+
+def per_topic_table(gold: list[str], predicted: list[str]) -> str:
+    """Per-topic recall/precision and the confusion table (rows: gold, columns: predicted)."""
+    labels = [t.label for t in sections.TOPICS]
+    short = {t.label: f"{i + 1:>2}" for i, t in enumerate(sections.TOPICS)}
+    pairs = Counter(zip(gold, predicted, strict=True))
+    lines = [f"  {'#':>2} {'topic':<42} {'n':>4} {'recall':>7} {'precision':>9}"]
+    for label in labels:
+        n = sum(c for (g, _), c in pairs.items() if g == label)
+        hits = pairs[(label, label)]
+        said = sum(c for (_, p), c in pairs.items() if p == label)
+        recall = f"{hits / n:.2f}" if n else "-"
+        precision = f"{hits / said:.2f}" if said else "-"
+        lines.append(f"  {short[label]} {label:<42} {n:>4} {recall:>7} {precision:>9}")
+    lines.append("  confusion (rows gold, columns predicted, by topic #):")
+    lines.append("     " + " ".join(short[label] for label in labels))
+    for g in labels:
+        if any(pairs[(g, p)] for p in labels):
+            cells = " ".join(f"{pairs[(g, p)] or '.':>2}" for p in labels)
+            lines.append(f"  {short[g]} {cells}")
+    return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class SectionReport:
+    """Section labels on gold stories read without their kicker line."""
+
+    names: list[str]
+    gold: list[str]
+    predicted: list[str]
+    languages: list[str]
+    kicker_misses: list[str]  # stories whose topic-naming kicker did not decide the label
+
+    def accuracy(self, language: str | None = None) -> float:
+        pairs = [
+            (g, p)
+            for g, p, lang in zip(self.gold, self.predicted, self.languages, strict=True)
+            if language in (None, lang)
+        ]
+        return sum(g == p for g, p in pairs) / max(1, len(pairs))
+
+    def render(self) -> str:
+        wrong = [
+            f"{n} ({g} -> {p})"
+            for n, g, p in zip(self.names, self.gold, self.predicted, strict=True)
+            if g != p
+        ]
+        lines = [
+            f"Section classifier on {len(self.gold)} gold stories, kicker line removed: "
+            f"top-1 {self.accuracy():.3f} (en {self.accuracy('en'):.3f}, "
+            f"es {self.accuracy('es'):.3f})",
+            per_topic_table(self.gold, self.predicted),
+            "  wrong: " + ("; ".join(wrong) if wrong else "none"),
+            f"  with the kicker kept, topic-naming kickers that did not decide the label: "
+            f"{len(self.kicker_misses)}",
+        ]
+        return "\n".join(lines)
+
+
+def score_sections(pairs: Iterable[tuple[Path, dict]]) -> SectionReport:
+    """Classify every gold story with its kicker line removed (the model decides), and
+    check that, with the kicker kept, a kicker that names a topic always wins."""
+    from pipeline.text.sections import kicker_topic
+
+    report = SectionReport([], [], [], [], [])
+    for path, gold in pairs:
+        if not gold.get("section"):
+            continue
+        raw = path.read_bytes().decode("utf-8")
+        kicker_lines = {_ws(b["text"]) for b in gold["blocks"] if b["kind"] == "section"}
+        without = "\n".join(line for line in raw.splitlines() if _ws(line) not in kicker_lines)
+        story = enrich(without)
+        report.names.append(path.stem)
+        report.gold.append(gold["section"])
+        report.predicted.append(story.section.label or "-")
+        report.languages.append(gold["language"])
+        topic = kicker_topic(gold["kicker"]) if gold.get("kicker") else None
+        if topic is not None and enrich(raw).section.label != topic.label:
+            report.kicker_misses.append(path.stem)
     return report

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.text import agencies, dateline, navigation, sections
+from pipeline.text import agencies, dateline, dates, navigation, sections
 from pipeline.text.dateline import DatelineMatch
 from pipeline.text.story import BlockKind
 
@@ -41,7 +41,7 @@ class Layout:
     kicker: int | None  # index of the section line
     headline: int | None
     byline: int | None
-    timestamp: int | None  # index of a date line printed on the page
+    timestamp: int | None  # index of a header line with a full date printed on the page
     tail_signoff: tuple[int, str] | None  # (index of body line, text without sign-off)
 
 
@@ -55,6 +55,14 @@ def reads_like_paragraph(line: str) -> bool:
     return words >= _PARAGRAPH_WORDS or (
         words >= _LEDE_MIN_WORDS and _SENTENCE_END.search(line) is not None
     )
+
+
+def _has_full_date(line: str) -> bool:
+    """A page stamp with a year: "June 15, 2021 | 03:06 am", "Source: X | 2023-12-06"."""
+    if not any(c.isdigit() for c in line):
+        return False
+    parts = dates.month_day_year(line)
+    return parts is not None and parts[2] is not None
 
 
 def _is_chrome(line: str) -> bool:
@@ -98,11 +106,10 @@ def _classify_header(lines: list[str], layout: Layout) -> int:
     content: list[int] = []
     for i in range(end):
         line = lines[i]
-        if navigation.is_timestamp(line):
+        if _is_chrome(line):
             kinds[i] = "navigation"
-            layout.timestamp = i if layout.timestamp is None else layout.timestamp
-        elif _is_chrome(line):
-            kinds[i] = "navigation"
+            if layout.timestamp is None and _has_full_date(line):
+                layout.timestamp = i
         elif navigation.is_caption(line):
             kinds[i] = "caption"
         elif agencies.is_agency_byline(line) or navigation.is_byline(line):

@@ -10,9 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from pipeline.text import blocks, dates, language, normalise, sections
+from pipeline.text import blocks, classifier, dates, language, normalise, sections
 from pipeline.text.dateline import usual_place
-from pipeline.text.story import Block, Dateline, Meta, Section, Source, Story, iso_utc
+from pipeline.text.features import classifier_text, classifier_words
+from pipeline.text.story import (
+    Block,
+    Dateline,
+    Meta,
+    RunnerUp,
+    Section,
+    Source,
+    Story,
+    iso_utc,
+)
 
 
 class EmptyStory(ValueError):
@@ -39,14 +49,8 @@ def enrich(raw: bytes | str, meta: Meta | None = None, *, now: dt.datetime | Non
         raise EmptyStory(f"no headline or body among {len(lines)} lines (all chrome)")
 
     kicker = lines[layout.kicker] if layout.kicker is not None else None
-    topic = sections.kicker_topic(kicker) if kicker else None
-    section = Section(
-        label=topic.label if topic else None,
-        code=topic.code if topic else None,
-        kicker=kicker,
-        source="kicker" if topic else None,
-        confidence=1.0 if topic else None,
-    )
+    tokens = classifier_words(classifier_text(headline, body))
+    section = _section(kicker, tokens)
     dateline = _dateline(lines, layout, meta.received_at)
     return Story(
         id=story_id(layout.agency, dateline.text, headline, body),
@@ -54,7 +58,7 @@ def enrich(raw: bytes | str, meta: Meta | None = None, *, now: dt.datetime | Non
         processed_at=iso_utc(now or dt.datetime.now(dt.UTC)),
         source=Source(meta.feed, meta.original_id, meta.path),
         agency=layout.agency,
-        language=language.detect(" ".join(body[:4]) if body else headline),
+        language=language.detect_words(tokens),
         section=section,
         headline=headline,
         byline=lines[layout.byline] if layout.byline is not None else None,
@@ -65,6 +69,34 @@ def enrich(raw: bytes | str, meta: Meta | None = None, *, now: dt.datetime | Non
         ],
         blocks=[Block(kind, line) for line, kind in zip(lines, kinds, strict=True)],
         word_count=sum(blocks.word_count(p) for p in body),
+    )
+
+
+def _section(kicker: str | None, tokens: list[str]) -> Section:
+    """The kicker's topic when it names one, else the model's; the model's best other
+    topic as runner-up either way."""
+    topic = sections.kicker_topic(kicker) if kicker else None
+    model = classifier.default_model()
+    prediction = model.predict_words(tokens) if model is not None else None
+    if topic is None and prediction is None:
+        return Section(None, None, kicker, None, None, None, None)
+    if topic is not None:
+        label, source, confidence = topic.label, "kicker", 1.0
+    else:
+        assert prediction is not None
+        label, source, confidence = prediction.label, "model", prediction.confidence
+    runner_up = None
+    if prediction is not None:
+        other, p = next(lp for lp in prediction.ranked if lp[0] != label)
+        runner_up = RunnerUp(other, sections.BY_LABEL[other].code, round(p, 4))
+    return Section(
+        label=label,
+        code=sections.BY_LABEL[label].code,
+        kicker=kicker,
+        source=source,
+        confidence=round(confidence, 4),
+        runner_up=runner_up,
+        model=prediction.model if prediction is not None else None,
     )
 
 
@@ -102,22 +134,25 @@ def _dateline(lines: list[str], layout: blocks.Layout, received_at: str | None) 
 def _date(
     printed: str | None, lines: list[str], layout: blocks.Layout, received_at: str | None
 ) -> str | None:
-    """ISO date of the dateline; the year, when not printed, comes from a date
-    printed on the page, else from the received time; else the date as printed."""
+    """ISO date of the dateline.
+
+    A printed year wins. Without one, the year comes from a full date printed on
+    the page (a timestamp line), else from the received time; failing both, the
+    date stays as printed. A dateline with no date at all ("CHICAGO (AP) —")
+    takes the page's date when there is one.
+    """
+    page = None
+    if layout.timestamp is not None:
+        stamp = dates.month_day_year(lines[layout.timestamp])
+        if stamp is not None and stamp[2] is not None:
+            page = dates.resolve(*stamp, reference=None)
     if printed is None:
-        return None
+        return page.isoformat() if page else None
     parts = dates.month_day_year(printed)
     if parts is None:
         return printed
-    month, day, year = parts
-    reference: dt.date | None = None
-    if year is None and layout.timestamp is not None:
-        stamp = dates.month_day_year(lines[layout.timestamp])
-        if stamp is not None and stamp[2] is not None:
-            reference = dates.resolve(*stamp, reference=None)
-    if year is None and reference is None and received_at:
-        reference = _parse_date(received_at)
-    resolved = dates.resolve(month, day, year, reference)
+    reference = page or (_parse_date(received_at) if received_at else None)
+    resolved = dates.resolve(*parts, reference=reference)
     return resolved.isoformat() if resolved else printed
 
 

@@ -6,9 +6,8 @@ or so words tells English from Spanish (and four more) in microseconds.
 
 from __future__ import annotations
 
-import re
-
 from pipeline.text.tables import load_table
+from pipeline.text.tokens import words
 
 _LANGS_OF: dict[str, set[str]] = {}
 for _lang, _stopwords in load_table("languages").items():
@@ -19,16 +18,21 @@ _WORDS: dict[str, tuple[tuple[str, float], ...]] = {
     w: tuple((lang, 1 / len(ls)) for lang in sorted(ls)) for w, ls in _LANGS_OF.items()
 }
 
-_TOKEN = re.compile(r"[^\W\d_]+")
-_SAMPLE_CHARS = 600
+_SAMPLE_WORDS = 120
 _MIN_HITS = 3
 
 
 def detect(text: str) -> str | None:
     """ISO 639-1 code of the language of ``text``, or None when it cannot tell."""
+    return detect_words(words(text, _SAMPLE_WORDS))
+
+
+def detect_words(tokens: list[str]) -> str | None:
+    """:func:`detect` on words already split by :func:`pipeline.text.tokens.words`."""
     votes: dict[str, float] = {}
-    for token in _TOKEN.findall(text[:_SAMPLE_CHARS].lower()):
-        for lang, weight in _WORDS.get(token, ()):
+    table = _WORDS
+    for token in tokens[:_SAMPLE_WORDS]:
+        for lang, weight in table.get(token, ()):
             votes[lang] = votes.get(lang, 0.0) + weight
     ranked = [*sorted(votes.items(), key=lambda kv: kv[1], reverse=True), ("", 0), ("", 0)]
     (best, hits), (_, second) = ranked[0], ranked[1]

@@ -51,12 +51,21 @@ class Source:
 
 
 @dataclass(slots=True)
+class RunnerUp:
+    label: str
+    code: str
+    confidence: float  # the model's probability
+
+
+@dataclass(slots=True)
 class Section:
     label: str | None  # IPTC Media Topic top-level label
     code: str | None  # IPTC Media Topic code, "medtop:11000000"
     kicker: str | None  # the section label printed above the headline
     source: Literal["kicker", "model"] | None
-    confidence: float | None
+    confidence: float | None  # 1.0 from a kicker, else the model's probability
+    runner_up: RunnerUp | None  # the model's best other topic
+    model: str | None  # version of the section model that was consulted
 
 
 @dataclass(slots=True)

@@ -61,6 +61,15 @@ CASES = [
         "Illinois",
     ),
     (
+        "MOMBASA, Kenya, March 5 (Reuters) - Prices at Kenya's weekly tea auction fell again.",
+        "MOMBASA, Kenya, March 5 (Reuters)",
+        "MOMBASA",
+        "Mombasa",
+        "March 5",
+        "Reuters",
+        "Prices",
+    ),
+    (
         "HAMBURG, August 22 (Xinhua) -- Container throughput at the port of Hamburg fell 6.1%.",
         "HAMBURG, August 22 (Xinhua)",
         "HAMBURG",

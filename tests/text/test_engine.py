@@ -119,3 +119,21 @@ def test_spanish_story():
         "signoff",
         "editor_codes",
     ]
+
+
+def test_undated_dateline_takes_the_date_printed_on_the_page():
+    raw = (
+        "Storm dumps two feet of snow on Denver\nMarch 15, 2023 | 6:02 pm\n"
+        "DENVER (AP) — A spring storm dumped up to two feet of snow on the Denver area on "
+        "Wednesday, closing roads and grounding hundreds of flights."
+    )
+    assert enrich(raw).dateline.date == "2023-03-15"
+
+
+def test_year_from_a_metadata_line_in_the_header():
+    raw = (
+        "Vietnam's coffee exports rise 8%\nSource: Xinhua | 2023-12-06 16:40:12 | Editor: Wang\n"
+        "HANOI, Dec. 6 (Xinhua) -- Vietnam's coffee exports rose 8 percent in the first 11 "
+        "months of the year, the ministry said on Wednesday."
+    )
+    assert enrich(raw).dateline.date == "2023-12-06"

@@ -1,0 +1,118 @@
+"""The section classifier at inference: a linear model over word and 4-gram features.
+
+Trained by :mod:`pipeline.training` (scikit-learn: TF-IDF + logistic regression)
+and exported to ``data/sections-model.npz``: the feature vocabulary, IDF weights,
+coefficients and intercepts. Inference needs only numpy: each distinct word's
+feature ids are computed once and cached, so a story costs one pass over its
+words, a gather and a small matrix product.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.text.features import classifier_words, word_features
+
+MODEL_FILE = "sections-model.npz"
+_CACHE_LIMIT = 200_000  # distinct words remembered; cleared when full
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """Topic labels ranked by probability, best first."""
+
+    ranked: tuple[tuple[str, float], ...]
+    model: str
+
+    @property
+    def label(self) -> str:
+        return self.ranked[0][0]
+
+    @property
+    def confidence(self) -> float:
+        return self.ranked[0][1]
+
+
+class SectionModel:
+    """A trained section model, loaded from an ``.npz`` export."""
+
+    def __init__(self, path: Path | str) -> None:
+        with np.load(path, allow_pickle=False) as data:
+            vocabulary = data["features"].tolist()
+            self.idf = data["idf"].astype(np.float64)
+            self.coef = data["coef"].astype(np.float64)  # (features, labels)
+            self.intercept = data["intercept"].astype(np.float64)
+            self.labels: tuple[str, ...] = tuple(data["labels"].tolist())
+            self.version = str(data["version"])
+            self.sublinear_tf = bool(data["sublinear_tf"])
+        self.index = {feature: i for i, feature in enumerate(vocabulary)}
+        self._ids: dict[str, np.ndarray] = {}
+
+    def _word_ids(self, word: str) -> np.ndarray:
+        """Feature ids of one word (itself and its 4-grams), computed once per word."""
+        ids = self._ids.get(word)
+        if ids is None:
+            if len(self._ids) >= _CACHE_LIMIT:
+                self._ids.clear()
+            index = self.index
+            ids = np.array([index[f] for f in word_features(word) if f in index], np.int32)
+            self._ids[word] = ids
+        return ids
+
+    def probabilities(self, tokens: list[str]) -> np.ndarray:
+        """Probability of each label (in ``self.labels`` order) for a story's words
+        (:func:`pipeline.text.features.classifier_words`).
+
+        The same numbers as the scikit-learn pipeline (sublinear TF x IDF, L2 norm,
+        softmax of the linear scores), computed on the few features present: the
+        feature ids of every word occurrence are sorted, and the run lengths are
+        the term frequencies.
+        """
+        cache = self._ids
+        try:
+            arrays = [cache[w] for w in tokens]
+        except KeyError:  # a word not seen before: compute its ids once
+            for w in tokens:
+                if w not in cache:
+                    self._word_ids(w)
+            arrays = [cache[w] for w in tokens]
+        ids = np.sort(np.concatenate(arrays)) if arrays else np.empty(0, np.int32)
+        if ids.size == 0:
+            z = self.intercept.copy()
+        else:
+            first = np.empty(ids.size, bool)
+            first[0] = True
+            np.not_equal(ids[1:], ids[:-1], out=first[1:])
+            starts = np.flatnonzero(first)
+            features = ids[starts]
+            tf = np.diff(starts, append=ids.size).astype(np.float64)
+            if self.sublinear_tf:
+                tf = 1.0 + np.log(tf)
+            x = tf * self.idf[features]
+            x /= np.sqrt(x @ x)
+            z = x @ self.coef[features] + self.intercept
+        z = np.exp(z - z.max())
+        return z / z.sum()
+
+    def predict(self, text: str) -> Prediction:
+        """Ranked labels for a text (headline and body, see ``classifier_text``)."""
+        return self.predict_words(classifier_words(text))
+
+    def predict_words(self, tokens: list[str]) -> Prediction:
+        probabilities = self.probabilities(tokens).tolist()
+        ranked = sorted(zip(self.labels, probabilities, strict=True), key=lambda lp: -lp[1])
+        return Prediction(ranked=tuple(ranked), model=self.version)
+
+
+@functools.cache
+def default_model() -> SectionModel | None:
+    """The model shipped in the package, or None if it has not been trained yet."""
+    path = resources.files("pipeline.text").joinpath("data", MODEL_FILE)
+    if not path.is_file():
+        return None
+    return SectionModel(Path(str(path)))

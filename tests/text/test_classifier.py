@@ -1,0 +1,98 @@
+"""The section classifier: exported model = scikit-learn model; accuracy; kicker wins."""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import training
+from pipeline.evaluation import gold_pairs, score_sections
+from pipeline.text import sections
+from pipeline.text.classifier import SectionModel, default_model
+from pipeline.text.engine import enrich
+from pipeline.text.features import classifier_words, features, word_features
+
+ROOT = Path(__file__).parents[2]
+TRAIN = ROOT / "data" / "sections" / "train"
+
+
+def test_training_data_covers_every_topic_in_both_languages():
+    rows = [json.loads(line) for p in TRAIN.glob("*.jsonl") for line in p.open()]
+    per_topic = Counter(r["topic"] for r in rows)
+    assert set(per_topic) == set(sections.BY_LABEL)
+    assert min(per_topic.values()) >= 40
+    spanish = Counter(r["topic"] for r in rows if r["lang"] == "es")
+    assert set(spanish) == set(sections.BY_LABEL)
+
+
+def test_features_are_words_and_boundary_marked_4grams():
+    assert word_features("vote") == ["wvote", "c vot", "cvote", "cote "]
+    assert features("Vote, vote!") == word_features("vote") * 2
+
+
+def test_exported_model_equals_scikit_learn(tmp_path):
+    examples = training.load_examples(TRAIN)[::3]
+    texts, labels = [e.text for e in examples], [e.label for e in examples]
+    estimator = training.make_estimator().fit(texts, labels)
+    path = tmp_path / "model.npz"
+    training.export(estimator, path, "test")
+    model = SectionModel(path)
+    expected = estimator.predict_proba(texts[:40])
+    got = np.array([model.probabilities(classifier_words(t)) for t in texts[:40]])
+    assert list(model.labels) == list(estimator.classes_)
+    assert np.allclose(got, expected, atol=1e-5)
+
+
+def test_shipped_model_is_small_and_versioned():
+    path = ROOT / "pipeline" / "text" / "data" / "sections-model.npz"
+    assert path.stat().st_size < 5_000_000
+    model = default_model()
+    assert model is not None and model.version.startswith("sections-")
+    assert set(model.labels) == set(sections.BY_LABEL)
+
+
+def test_prediction_ranks_every_topic():
+    prediction = default_model().predict("Parliament passed the budget bill after a vote.")
+    assert len(prediction.ranked) == 17
+    assert prediction.label == "politics"
+    assert abs(sum(p for _, p in prediction.ranked) - 1) < 1e-9
+    assert [p for _, p in prediction.ranked] == sorted(
+        (p for _, p in prediction.ranked), reverse=True
+    )
+
+
+def test_text_without_known_words_still_gets_a_distribution():
+    probabilities = default_model().probabilities(["zzqx", "qqqy"])
+    assert probabilities.shape == (17,) and abs(probabilities.sum() - 1) < 1e-9
+
+
+def test_event_section_from_model_and_from_kicker():
+    body = (
+        "GENEVA, May 3 (Reuters) - The World Health Organization said on Tuesday that "
+        "measles cases had tripled, urging countries to step up vaccination of children."
+    )
+    by_model = enrich("Measles cases triple, WHO says\n" + body).section
+    assert (by_model.source, by_model.label) == ("model", "health")
+    assert by_model.code == "medtop:07000000"
+    assert 0 < by_model.confidence <= 1 and by_model.model == default_model().version
+    assert by_model.runner_up is not None and by_model.runner_up.label != "health"
+    by_kicker = enrich("Sports\nMeasles cases triple, WHO says\n" + body).section
+    assert (by_kicker.source, by_kicker.label, by_kicker.confidence) == ("kicker", "sport", 1.0)
+    assert by_kicker.runner_up is not None and by_kicker.runner_up.label == "health"
+
+
+@pytest.fixture(scope="module")
+def dev_sections(data_dir):
+    return score_sections(gold_pairs(data_dir / "corpus"))
+
+
+def test_dev_corpus_without_kickers(dev_sections):
+    assert len(dev_sections.gold) == 36
+    assert dev_sections.accuracy() >= 0.85
+    assert dev_sections.accuracy("es") >= 0.85
+
+
+def test_a_kicker_that_names_a_topic_always_decides(dev_sections):
+    assert dev_sections.kicker_misses == []
