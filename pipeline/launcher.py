@@ -1,0 +1,100 @@
+"""``run``: the whole pipeline on one machine, stopped cleanly by Ctrl-C.
+
+Starts the embedded broker, creates the topics, starts a worker (a child
+process, as in production), feeds the sample wires, watches a drop folder and
+tails the enriched topic in the foreground. On Ctrl-C it stops the feeder,
+then the worker (so it commits), then the broker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
+from contextlib import ExitStack, suppress
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from pipeline import feed, tail, topics
+from pipeline.broker import EmbeddedBroker
+from pipeline.config import Settings
+
+_STOP_TIMEOUT = 20.0
+
+
+def samples_dir() -> Path:
+    """The sample wires shipped in the package."""
+    return Path(str(resources.files("pipeline").joinpath("samples")))
+
+
+class Child:
+    """A pipeline command in its own process group, so Ctrl-C reaches only us and we
+    stop the children in order."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", *args], env=env, start_new_session=True
+        )
+
+    def stop(self) -> None:
+        if self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run(settings: Settings, *, feed_samples: bool = True, out: TextIO = sys.stdout) -> int:
+    inbox = Path(settings.data_dir) / "inbox"
+    with ExitStack() as stack:
+        print("starting the embedded broker ...", file=out, flush=True)
+        broker = stack.enter_context(EmbeddedBroker())
+        settings = dataclasses.replace(settings, broker=broker.bootstrap)
+        topics.ensure_topics(settings)
+        env = {**os.environ, **broker.client_env()}
+        worker = Child("worker", ["worker"], env)
+        stack.callback(worker.stop)
+
+        producer = feed.make_producer(settings)
+        stack.callback(producer.close, 10)
+        if feed_samples:
+            report = feed.feed([str(samples_dir())], producer, feed_name="samples", progress=None)
+            print(f"fed the sample wires: {report.summary()}", file=out, flush=True)
+        drop = feed.DropFolder(inbox, producer, feed_name="inbox")
+        watcher = threading.Thread(target=drop.run, name="drop-folder", daemon=True)
+        watcher.start()
+        stack.callback(watcher.join, 10)
+        stack.callback(drop.stop)
+
+        print(_where_to_look(settings, inbox, [worker.proc.pid, broker.pid]), file=out, flush=True)
+        with suppress(KeyboardInterrupt):
+            tail.tail(settings, out=out, from_beginning=True)
+        print("\nstopping: drop folder, worker, broker ...", file=out, flush=True)
+    print("stopped.", file=out, flush=True)
+    return 0
+
+
+def _where_to_look(settings: Settings, inbox: Path, pids: list[int | None]) -> str:
+    python = Path(sys.executable)
+    return "\n".join(
+        [
+            "",
+            "The pipeline is running. Where to look:",
+            f"  processes   worker and broker: {' '.join(str(p) for p in pids if p)}",
+            f"  broker      {settings.broker}   (export WIRES_BROKER={settings.broker})",
+            f"  drop folder {inbox}/   (copy story files in; they move to done/ once sent)",
+            f"  feed        {python} -m pipeline feed --broker {settings.broker} FILE...",
+            f"  tail        {python} -m pipeline tail --broker {settings.broker} --from-beginning",
+            "  Ctrl-C stops everything.",
+            "",
+            "Enriched stories as they arrive (time, agency, section, place, headline):",
+        ]
+    )

@@ -1,0 +1,105 @@
+"""Prometheus metrics of a worker, created once against an injected registry.
+
+The stream agent reports each outcome with :meth:`PipelineMetrics.observe`; a
+timer sets consumer lag. Names follow Prometheus conventions (``_total``
+counters, ``_seconds`` and ``_bytes`` base units); deploy/ dashboards and alert
+rules use exactly these names (a test checks them against this module).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+
+from pipeline import __version__
+from pipeline.processor import DeadLettered, Outcome
+
+# Text engine time: tens of microseconds to a few milliseconds.
+ENGINE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0)
+# Received -> enriched: milliseconds when flowing, seconds to minutes on a backlog.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+class PipelineMetrics:
+    """Every metric a worker exports."""
+
+    def __init__(self, registry: CollectorRegistry, *, worker: str, group: str) -> None:
+        self.registry = registry
+        self.received = Counter(
+            "wires_stories_received", "Raw messages read from wires.raw.", registry=registry
+        )
+        self.enriched = Counter(
+            "wires_stories_enriched",
+            "Stories enriched and published, by agency and section.",
+            ["agency", "section"],
+            registry=registry,
+        )
+        self.deadlettered = Counter(
+            "wires_stories_deadlettered",
+            "Raw messages sent to wires.deadletter, by reason.",
+            ["reason"],
+            registry=registry,
+        )
+        self.blocks_stripped = Counter(
+            "wires_blocks_stripped",
+            "Blocks kept out of story bodies, by kind.",
+            ["kind"],
+            registry=registry,
+        )
+        self.bytes_in = Counter("wires_bytes_in", "Bytes of raw messages read.", registry=registry)
+        self.bytes_out = Counter(
+            "wires_bytes_out",
+            "Bytes of enriched and dead-letter events published.",
+            registry=registry,
+        )
+        self.engine_seconds = Histogram(
+            "wires_engine_seconds",
+            "Text engine time per message.",
+            buckets=ENGINE_BUCKETS,
+            registry=registry,
+        )
+        self.latency_seconds = Histogram(
+            "wires_latency_seconds",
+            "From received_at to the enriched event being produced.",
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.consumer_lag = Gauge(
+            "wires_consumer_lag",
+            "Messages in wires.raw not yet processed, per partition.",
+            ["partition"],
+            registry=registry,
+        )
+        self.up = Gauge("wires_worker_up", "1 while the worker runs.", registry=registry)
+        self.info = Info("wires_worker", "Worker version and identity.", registry=registry)
+        self.info.info({"version": __version__, "worker": worker, "group": group})
+        self.up.set(1)
+        self._lag_partitions: set[int] = set()
+
+    def observe(self, outcome: Outcome, raw_bytes: int, *, now: dt.datetime | None = None) -> None:
+        """Count one processed message."""
+        self.received.inc()
+        self.bytes_in.inc(raw_bytes)
+        self.bytes_out.inc(len(outcome.value))
+        if isinstance(outcome, DeadLettered):
+            self.deadlettered.labels(outcome.letter.reason).inc()
+            return
+        story = outcome.story
+        self.enriched.labels(story.agency or "unknown", story.section.label or "unknown").inc()
+        self.engine_seconds.observe(outcome.engine_seconds)
+        for block in story.blocks:
+            if block.kind != "body":
+                self.blocks_stripped.labels(block.kind).inc()
+        if story.received_at:
+            received = dt.datetime.fromisoformat(story.received_at.replace("Z", "+00:00"))
+            moment = now or dt.datetime.now(dt.UTC)
+            self.latency_seconds.observe(max(0.0, (moment - received).total_seconds()))
+
+    def set_lag(self, lag: dict[int, int]) -> None:
+        """Lag per partition now assigned; partitions no longer assigned are dropped."""
+        for partition in self._lag_partitions - lag.keys():
+            self.consumer_lag.remove(str(partition))
+        for partition, value in lag.items():
+            self.consumer_lag.labels(str(partition)).set(value)
+        self._lag_partitions = set(lag)

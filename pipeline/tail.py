@@ -1,0 +1,122 @@
+"""Follow ``wires.enriched`` in a terminal: one readable line (or JSON) per story.
+
+A plain kafka-python consumer that assigns itself every partition instead of
+joining a group: it never takes partitions from anyone, starts instantly and
+commits nothing. Without ``--from-beginning`` it starts at the end of each
+partition (the true end, see :func:`pipeline.workarounds.end_offsets`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TextIO
+
+import orjson
+from kafka import KafkaConsumer, TopicPartition
+
+from pipeline import workarounds
+from pipeline.config import TOPIC_ENRICHED, Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    section: str | None = None  # part of the IPTC label, or its code
+    agency: str | None = None
+    language: str | None = None
+
+    def accept(self, event: dict) -> bool:
+        section = event.get("section") or {}
+        if self.section:
+            wanted = self.section.casefold()
+            label = (section.get("label") or "").casefold()
+            if wanted not in label and wanted != (section.get("code") or "").casefold():
+                return False
+        if self.agency and (event.get("agency") or "").casefold() != self.agency.casefold():
+            return False
+        return not (self.language and event.get("language") != self.language)
+
+
+def format_line(event: dict) -> str:
+    """``21:04:05  EFE      politics              Nur-Sultan       Kazakhstan endorses ...``"""
+    stamp = (event.get("processed_at") or "")[11:19]
+    section = (event.get("section") or {}).get("label") or "-"
+    place = (event.get("dateline") or {}).get("place") or "-"
+    return (
+        f"{stamp:8}  {(event.get('agency') or '-'):<8} {section[:28]:<28} "
+        f"{place[:18]:<18} {event.get('headline') or '(no headline)'}"
+    )
+
+
+def assigned_consumer(
+    settings: Settings, topic: str, *, from_beginning: bool, wait: float = 30.0
+) -> KafkaConsumer:
+    """A consumer assigned to every partition of ``topic``, at its start or its end."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        client_id="wires-tail",
+        **settings.kafka_python_security(),
+    )
+    deadline = time.monotonic() + wait
+    partitions = consumer.partitions_for_topic(topic)
+    while not partitions and time.monotonic() < deadline:
+        time.sleep(0.2)
+        consumer.poll(timeout_ms=0)
+        partitions = consumer.partitions_for_topic(topic)
+    if not partitions:
+        consumer.close()
+        raise TimeoutError(f"topic {topic} not found on {settings.broker} after {wait:.0f} s")
+    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+    consumer.assign(tps)
+    if from_beginning:
+        consumer.seek_to_beginning(*tps)
+    else:
+        for tp, offset in workarounds.end_offsets(consumer, tps).items():
+            consumer.seek(tp, offset)
+    return consumer
+
+
+def events(consumer: KafkaConsumer, *, idle_timeout: float | None = None) -> Iterator[dict]:
+    """Decoded events as they arrive; stops after ``idle_timeout`` seconds of silence."""
+    last = time.monotonic()
+    while True:
+        batch = consumer.poll(timeout_ms=200)
+        for records in batch.values():
+            for record in records:
+                yield orjson.loads(record.value)
+        if batch:
+            last = time.monotonic()
+        elif idle_timeout is not None and time.monotonic() - last > idle_timeout:
+            return
+
+
+def tail(
+    settings: Settings,
+    *,
+    out: TextIO,
+    from_beginning: bool = False,
+    count: int | None = None,
+    filters: Filters = Filters(),
+    as_json: bool = False,
+    idle_timeout: float | None = None,
+) -> int:
+    """Print matching stories until ``count`` are shown, silence, or Ctrl-C."""
+    consumer = assigned_consumer(settings, TOPIC_ENRICHED, from_beginning=from_beginning)
+    shown = 0
+    try:
+        for event in events(consumer, idle_timeout=idle_timeout):
+            if not filters.accept(event):
+                continue
+            out.write((orjson.dumps(event).decode() if as_json else format_line(event)) + "\n")
+            out.flush()
+            shown += 1
+            if count is not None and shown >= count:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        consumer.close()
+    return 0

@@ -1,0 +1,138 @@
+"""Create the pipeline's topics before anything produces to them.
+
+Creating them explicitly matters on Tansu: a producer's metadata request auto-creates
+a missing topic with 4 partitions, whatever ``WIRES_PARTITIONS`` says. A topic that
+already exists is never changed (partitions cannot shrink, and growing them would
+remap keys): its real partition count is logged and returned so callers can adapt.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaConfigurationError, KafkaError
+
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
+
+log = logging.getLogger(__name__)
+
+PIPELINE_TOPICS: tuple[str, ...] = (TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER)
+
+_NO_ERROR = 0
+_UNKNOWN_TOPIC = 3
+_TOPIC_EXISTS = 36
+
+
+class TopicError(RuntimeError):
+    """Topics could not be created or described."""
+
+
+def ensure_topics(
+    settings: Settings,
+    names: Iterable[str] = PIPELINE_TOPICS,
+    *,
+    partitions: int | None = None,
+    replication: int | None = None,
+    timeout: float = 30.0,
+) -> dict[str, int]:
+    """Create the missing topics in ``names``; return ``{topic: partition count}``.
+
+    ``partitions`` and ``replication`` default to ``settings``. Existing topics are
+    kept as they are, with a warning when their partition count differs. While the
+    broker is not reachable yet (a worker started next to a booting broker) this
+    retries with backoff for up to ``timeout`` seconds, then raises :class:`TopicError`.
+    """
+    wanted = list(dict.fromkeys(names))
+    n_partitions = settings.partitions if partitions is None else partitions
+    n_replicas = settings.replication if replication is None else replication
+    deadline = time.monotonic() + timeout
+    admin = _connect(settings, deadline)
+    try:
+        result = admin.create_topics(
+            {
+                name: {"num_partitions": n_partitions, "replication_factor": n_replicas}
+                for name in wanted
+            },
+            raise_errors=False,
+        )
+        created = []
+        for topic in result.get("topics", []):
+            code = topic.get("error_code", _NO_ERROR)
+            if code == _NO_ERROR:
+                created.append(topic["name"])
+            elif code != _TOPIC_EXISTS:
+                message = topic.get("error_message") or f"error code {code}"
+                raise TopicError(f"cannot create topic {topic['name']!r}: {message}")
+        counts = _partition_counts(admin, wanted, deadline)
+    except KafkaError as exc:
+        raise TopicError(f"topic setup on {settings.broker} failed: {exc}") from exc
+    finally:
+        admin.close()
+
+    for name in wanted:
+        if name in created:
+            log.info("created topic %s with %d partitions", name, counts[name])
+        elif counts[name] != n_partitions:
+            log.warning(
+                "topic %s already exists with %d partitions (wanted %d); keeping it",
+                name,
+                counts[name],
+                n_partitions,
+            )
+    return counts
+
+
+def _connect(settings: Settings, deadline: float) -> KafkaAdminClient:
+    """An admin client, retrying with backoff until ``deadline`` while no broker answers."""
+    delay = 0.2
+    attempt = 0
+    while True:
+        attempt += 1
+        left = deadline - time.monotonic()
+        try:
+            return KafkaAdminClient(
+                bootstrap_servers=settings.bootstrap_servers,
+                client_id="wires-topics",
+                bootstrap_timeout_ms=int(max(0.5, min(left, 2.0)) * 1000),
+                request_timeout_ms=10_000,
+                **settings.kafka_python_security(),
+            )
+        except KafkaConfigurationError:
+            raise
+        except (KafkaError, OSError) as exc:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TopicError(
+                    f"broker {settings.broker} not reachable after {attempt} attempts: {exc}"
+                ) from exc
+            wait = min(delay, left)
+            log.warning(
+                "broker %s not reachable yet (%s); retrying in %.1f s (%.0f s left)",
+                settings.broker,
+                type(exc).__name__,
+                wait,
+                left,
+            )
+            time.sleep(wait)
+            delay = min(delay * 2, 2.0)
+
+
+def _partition_counts(admin: KafkaAdminClient, names: list[str], deadline: float) -> dict[str, int]:
+    """Partition count of each topic, waiting briefly for new ones to show in metadata."""
+    while True:
+        described = {t["name"]: t for t in admin.describe_topics(names)}
+        missing = [
+            n
+            for n in names
+            if n not in described
+            or described[n].get("error_code", _NO_ERROR) == _UNKNOWN_TOPIC
+            or not described[n].get("partitions")
+        ]
+        if not missing:
+            return {n: len(described[n]["partitions"]) for n in names}
+        if time.monotonic() > deadline:
+            raise TopicError(f"topics {missing} not visible in metadata after creation")
+        time.sleep(0.1)

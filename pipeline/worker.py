@@ -1,0 +1,61 @@
+"""Run one Faust worker: wait for the broker, make sure the topics exist, enrich.
+
+Several workers with the same ``WIRES_GROUP`` share the partitions of
+``wires.raw``; start as many as there are partitions at most.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+
+from prometheus_client import REGISTRY, start_http_server
+
+from pipeline import topics
+from pipeline.config import Settings
+
+log = logging.getLogger(__name__)
+
+_FIRST_RETRY = 1.0
+_MAX_RETRY = 30.0
+
+
+def wait_for_topics(settings: Settings, *, attempt_timeout: float = 15.0) -> dict[str, int]:
+    """Create the pipeline's topics, retrying with backoff until the broker answers."""
+    delay = _FIRST_RETRY
+    while True:
+        try:
+            return topics.ensure_topics(settings, timeout=attempt_timeout)
+        except topics.TopicError as error:
+            log.warning(
+                "broker %s not ready (%s); retrying in %.0f s", settings.broker, error, delay
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, _MAX_RETRY)
+
+
+def run(settings: Settings) -> int:
+    """Start a worker in the foreground until SIGTERM or Ctrl-C."""
+    from faust.worker import Worker
+
+    from pipeline.app import create_app
+    from pipeline.metrics import PipelineMetrics
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("kafka").setLevel(logging.WARNING)
+    partitions = wait_for_topics(settings)
+    log.info("topics ready on %s: %s", settings.broker, partitions)
+    metrics = PipelineMetrics(
+        REGISTRY, worker=f"{socket.gethostname()}-{os.getpid()}", group=settings.group
+    )
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, addr=settings.bind, registry=REGISTRY)
+        log.info("metrics on http://%s:%s/metrics", settings.bind, settings.metrics_port)
+    app = create_app(settings, metrics=metrics)
+    worker = Worker(app, loglevel=settings.log_level.upper(), quiet=True)
+    worker.execute_from_commandline()
+    return 0

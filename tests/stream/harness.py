@@ -1,0 +1,146 @@
+"""Run the real pipeline in tests: worker processes, feeding, reading topics back.
+
+Each helper talks to a real broker (the embedded Tansu, or whatever
+``bootstrap`` names) through the project's own edges: ``python -m pipeline
+worker`` subprocesses, :mod:`pipeline.feed` and :mod:`pipeline.tail`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import orjson
+from kafka import KafkaProducer
+
+from pipeline import feed, tail
+from pipeline.broker import EMBEDDED_GROUP_TIMINGS
+from pipeline.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = sorted((ROOT / "pipeline" / "samples").glob("*.txt"))
+CORPUS = sorted((ROOT / "tests" / "data" / "corpus").glob("*.txt"))
+FILES = SAMPLES + CORPUS
+RECEIVED_AT = "2024-06-01T12:00:00.000Z"
+
+
+class Worker:
+    """``python -m pipeline worker`` in a subprocess, with its log in a file."""
+
+    def __init__(
+        self, bootstrap: str, workdir: Path, name: str = "worker", metrics_port: int = 0
+    ) -> None:
+        self.name = name
+        self.log_path = workdir / f"{name}.log"
+        self.env = {
+            **os.environ,
+            **EMBEDDED_GROUP_TIMINGS,
+            "WIRES_BROKER": bootstrap,
+            "WIRES_METRICS_PORT": str(metrics_port),
+            "WIRES_DATA_DIR": str(workdir / name),
+            "WIRES_LOG_LEVEL": "warning",
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "worker"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        log.close()
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int | None:
+        if self.proc is None or self.proc.poll() is not None:
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def settings(bootstrap: str) -> Settings:
+    return Settings(broker=bootstrap)
+
+
+def producer(bootstrap: str) -> KafkaProducer:
+    return feed.make_producer(settings(bootstrap), linger_ms=20)
+
+
+def feed_files(bootstrap: str, files: Iterable[Path], *, received_at: str = RECEIVED_AT) -> int:
+    """Send story files exactly as ``python -m pipeline feed`` does; returns how many."""
+    p = producer(bootstrap)
+    try:
+        report = feed.feed([str(f) for f in files], p, received_at=received_at, progress=None)
+    finally:
+        p.close()
+    assert not report.failed, report.summary()
+    return report.sent
+
+
+def read_until(
+    bootstrap: str, topic: str, done: Callable[[list[dict]], bool], timeout: float = 90.0
+) -> list[dict]:
+    """Decoded events of ``topic`` from the beginning until ``done(events)`` or timeout.
+
+    Each event gets its record key as ``event["_key"]`` (bytes) for the tests.
+    """
+    consumer = tail.assigned_consumer(settings(bootstrap), topic, from_beginning=True)
+    events: list[dict] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=200).values():
+                for record in records:
+                    event = orjson.loads(record.value)
+                    event["_key"] = record.key
+                    events.append(event)
+            if done(events):
+                return events
+    finally:
+        consumer.close()
+    return events
+
+
+def count_in(bootstrap: str, topic: str, n: int, timeout: float = 90.0) -> list[dict]:
+    """Read until at least ``n`` events are there."""
+    return read_until(bootstrap, topic, lambda events: len(events) >= n, timeout)
+
+
+def without_volatile(event: dict) -> dict:
+    """An event minus what legitimately differs between two readings of the same bytes."""
+    return {k: v for k, v in event.items() if k not in ("processed_at", "source", "_key")}
+
+
+def offline(paths: Iterable[Path]) -> dict[str, dict]:
+    """What ``python -m pipeline enrich`` prints for each path, by path."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "enrich",
+            "--received-at",
+            RECEIVED_AT,
+            *map(str, paths),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+    events = [orjson.loads(line) for line in result.stdout.splitlines()]
+    return {e["source"]["path"]: e for e in events}

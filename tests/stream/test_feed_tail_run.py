@@ -1,0 +1,211 @@
+"""The edges as users run them: ``feed`` (files, folders, stdin, drop folder),
+``tail`` and ``run``, each as a real command against a real broker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import orjson
+import pytest
+
+from pipeline.broker import EmbeddedBroker
+from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW
+from tests.stream import harness
+
+pytestmark = [pytest.mark.broker, pytest.mark.timeout(240)]
+
+
+def wires(
+    *args: str, bootstrap: str, stdin: bytes = b"", env: dict | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        cwd=harness.ROOT,
+        env={**os.environ, "WIRES_BROKER": bootstrap, **(env or {})},
+    )
+
+
+def raw_messages(bootstrap: str, n: int, timeout: float = 30) -> list:
+    consumer = harness.tail.assigned_consumer(
+        harness.settings(bootstrap), TOPIC_RAW, from_beginning=True
+    )
+    records: list = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(records) < n and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=200).values():
+                records.extend(batch)
+    finally:
+        consumer.close()
+    return records
+
+
+@pytest.fixture
+def broker():
+    with EmbeddedBroker() as running:
+        yield running
+
+
+def test_feed_files_folders_and_stdin(broker, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in harness.SAMPLES[:3]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / ".hidden").write_text("ignored")
+    result = wires(
+        "feed",
+        "--feed",
+        "desk",
+        str(folder),
+        str(harness.CORPUS[0]),
+        "-",
+        str(tmp_path / "missing.txt"),
+        bootstrap=broker.bootstrap,
+        stdin=harness.SAMPLES[5].read_bytes(),
+    )
+    assert result.returncode == 1  # one input could not be read
+    summary = result.stderr.decode()
+    assert "sent 5, failed 1" in summary and "missing.txt: cannot read" in summary
+    records = raw_messages(broker.bootstrap, 5)
+    assert len(records) == 5
+    headers = [dict(r.headers) for r in records]
+    assert all(h["wires-feed"] == b"desk" and h["content-type"] == b"text/plain" for h in headers)
+    assert sorted(r.value for r in records) == sorted(
+        [p.read_bytes() for p in harness.SAMPLES[:3]]
+        + [harness.CORPUS[0].read_bytes(), harness.SAMPLES[5].read_bytes()]
+    )
+
+
+def test_drop_folder_files_sent_stories_and_survives_a_kill(broker, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    names = [f"story-{i:03d}.txt" for i in range(200)]
+    for i, name in enumerate(names):
+        (inbox / name).write_bytes(
+            harness.SAMPLES[i % len(harness.SAMPLES)].read_bytes() + f"\nStory {i}.\n".encode()
+        )
+    big = inbox / "huge.txt"
+    big.write_bytes(b"x" * 200_000)  # above WIRES_MAX_STORY_BYTES + framing headroom
+    old = time.time() - 10  # settled: not being written any more
+    for path in inbox.iterdir():
+        os.utime(path, (old, old))
+    env = {**os.environ, "WIRES_BROKER": broker.bootstrap, "WIRES_MAX_STORY_BYTES": "10000"}
+    command = [sys.executable, "-m", "pipeline", "feed", "--watch", str(inbox)]
+    feeder = subprocess.Popen(
+        command, env=env, cwd=harness.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list((inbox / "done").glob("*.txt"))) < 50:
+        time.sleep(0.05)
+    feeder.kill()  # mid-way, with no chance to clean up
+    feeder.wait()
+    feeder = subprocess.Popen(
+        command, env=env, cwd=harness.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and any(inbox.glob("*.txt")):
+            time.sleep(0.2)
+    finally:
+        feeder.send_signal(signal.SIGINT)
+        feeder.wait(30)
+    done = {p.name for p in (inbox / "done").iterdir()}
+    assert done == set(names)
+    assert (inbox / "failed" / "huge.txt").exists()
+    assert "not sent" in (inbox / "failed" / "huge.txt.error").read_text()
+    records = raw_messages(broker.bootstrap, len(names))
+    sent = {dict(r.headers)["wires-id"].decode() for r in records}
+    assert sent == set(names)  # nothing lost; a kill may send a file twice
+
+
+def enriched(agency: str, section: str, headline: str, place: str) -> bytes:
+    return orjson.dumps(
+        {
+            "schema": "wires.enriched/1",
+            "id": headline[:8],
+            "processed_at": "2026-11-27T10:11:12.000Z",
+            "agency": agency,
+            "language": "en",
+            "section": {"label": section},
+            "dateline": {"place": place},
+            "headline": headline,
+        }
+    )
+
+
+def test_tail_prints_filters_and_stops(broker):
+    producer = harness.producer(broker.bootstrap)
+    for value in (
+        enriched("EFE", "politics", "Kazakhstan endorses Guterres", "Nur-Sultan"),
+        enriched("AFP", "sport", "Wroblewski runs world lead", "Gdansk"),
+        enriched("EFE", "sport", "La Canada gana el Abierto", "Buenos Aires"),
+    ):
+        producer.send(TOPIC_ENRICHED, value)
+    producer.flush()
+    producer.close()
+    result = wires(
+        "tail", "--from-beginning", "--count", "2", "--agency", "efe", bootstrap=broker.bootstrap
+    )
+    lines = result.stdout.decode().splitlines()
+    assert result.returncode == 0 and len(lines) == 2
+    assert lines[0].split()[:3] == ["10:11:12", "EFE", "politics"]
+    assert "Nur-Sultan" in lines[0] and lines[0].endswith("Kazakhstan endorses Guterres")
+    result = wires(
+        "tail",
+        "--from-beginning",
+        "--section",
+        "sport",
+        "--json",
+        "--idle-timeout",
+        "3",
+        bootstrap=broker.bootstrap,
+    )
+    events = [orjson.loads(line) for line in result.stdout.splitlines()]
+    assert [e["agency"] for e in events] == ["AFP", "EFE"]
+
+
+def test_run_starts_everything_and_stops_cleanly_on_ctrl_c(tmp_path):
+    env = {
+        **os.environ,
+        "WIRES_DATA_DIR": str(tmp_path / "wires"),
+        "WIRES_METRICS_PORT": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("WIRES_BROKER", None)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run"],
+        env=env,
+        cwd=harness.ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    stories = 0
+    assert run.stdout is not None
+    while time.monotonic() < deadline and stories < len(harness.SAMPLES):
+        line = run.stdout.readline().decode()
+        if not line:
+            break
+        lines.append(line)
+        if line[:2].isdigit() and line[2] == ":":  # a tail line: "21:04:05  EFE ..."
+            stories += 1
+    assert stories == len(harness.SAMPLES), "".join(lines[-30:])
+    output = "".join(lines)
+    assert "drop folder" in output and "tail" in output and "Ctrl-C" in output
+    run.send_signal(signal.SIGINT)
+    rest, _ = run.communicate(timeout=60)
+    assert run.returncode == 0, rest.decode()[-2000:]
+    assert "stopped." in rest.decode()
+    assert (tmp_path / "wires" / "inbox" / "done").is_dir()
+    pids = [int(line.split()[-1]) for line in lines if line.strip().startswith("processes")]
+    for pid in pids:  # the worker and the broker are gone
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
