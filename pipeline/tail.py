@@ -9,9 +9,9 @@ partition (the true end, see :func:`pipeline.workarounds.end_offsets`).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 import orjson
 from kafka import KafkaConsumer, TopicPartition
@@ -49,28 +49,47 @@ def format_line(event: dict) -> str:
     )
 
 
-def assigned_consumer(
-    settings: Settings, topic: str, *, from_beginning: bool, wait: float = 30.0
-) -> KafkaConsumer:
-    """A consumer assigned to every partition of ``topic``, at its start or its end."""
+def assign_all(
+    settings: Settings,
+    topic: str,
+    *,
+    wait: float = 30.0,
+    cancelled: Callable[[], bool] = lambda: False,
+    **options: Any,
+) -> tuple[KafkaConsumer, list[TopicPartition]]:
+    """A group-less consumer (kafka-python ``options`` on top of the settings) assigned
+    to every partition of ``topic``, waiting up to ``wait`` s for the topic to exist.
+
+    The caller seeks; on any error the consumer is closed before raising.
+    """
     consumer = KafkaConsumer(
         bootstrap_servers=settings.bootstrap_servers,
         group_id=None,
         enable_auto_commit=False,
-        client_id="wires-tail",
-        **settings.kafka_python_security(),
+        **{"client_id": "wires-tail", **settings.kafka_python_security(), **options},
     )
-    deadline = time.monotonic() + wait
-    partitions = consumer.partitions_for_topic(topic)
-    while not partitions and time.monotonic() < deadline:
-        time.sleep(0.2)
-        consumer.poll(timeout_ms=0)
+    try:
+        deadline = time.monotonic() + wait
         partitions = consumer.partitions_for_topic(topic)
-    if not partitions:
+        while not partitions and time.monotonic() < deadline and not cancelled():
+            time.sleep(0.2)
+            consumer.poll(timeout_ms=0)
+            partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            raise TimeoutError(f"topic {topic} not found on {settings.broker} after {wait:.0f} s")
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(tps)
+    except BaseException:
         consumer.close()
-        raise TimeoutError(f"topic {topic} not found on {settings.broker} after {wait:.0f} s")
-    tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-    consumer.assign(tps)
+        raise
+    return consumer, tps
+
+
+def assigned_consumer(
+    settings: Settings, topic: str, *, from_beginning: bool, wait: float = 30.0
+) -> KafkaConsumer:
+    """A consumer assigned to every partition of ``topic``, at its start or its end."""
+    consumer, tps = assign_all(settings, topic, wait=wait)
     if from_beginning:
         consumer.seek_to_beginning(*tps)
     else:

@@ -1,0 +1,494 @@
+// Live dashboard of wires.enriched. No build step, no libraries.
+//
+// Story text is untrusted: every piece of it reaches the page through textContent,
+// Option(text, value) or a canvas, never through an HTML parser. The server's CSP
+// (script-src 'self', no inline) is the second line of defence.
+//
+// Data flow: EventSource('/events') -> snapshot | stories | stats events -> state ->
+// one render per animation frame. The server batches pushes (every ~200 ms); the page
+// keeps the last KEEP rows in memory and at most MAX_ROWS in the DOM.
+"use strict";
+
+(() => {
+  const KEEP = 2000;        // rows kept in memory (filters re-render from these)
+  const MAX_ROWS = 300;     // rows kept in the DOM
+  const FLASH_MAX = 10;      // highlight new rows only when a frame brings this few
+  const STALE_MS = 5000;    // no event for this long: the stream is dead, reconnect
+  const KEPT_KINDS = new Set(["headline", "body"]); // what the clean text keeps
+  const KIND_RE = /^[a-z_]{1,32}$/;
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  };
+
+  // -- state ---------------------------------------------------------------------------
+
+  const state = {
+    rows: [],                 // oldest first
+    ids: new Set(),
+    pending: [],              // new rows not rendered yet (oldest first)
+    fullRender: true,
+    stats: null,
+    statsDirty: false,
+    latencyHistory: [],       // [{p50, p95}] one per stats event, last 60
+    filters: { section: "", agency: "", language: "" },
+    paused: false,
+    scheduled: false,
+    sseOpen: false,
+    everOpen: false,
+    broker: "unknown",
+  };
+
+  function addRows(rows) {
+    for (const row of rows) {
+      if (!row || typeof row.id !== "string" || state.ids.has(row.id)) continue;
+      state.ids.add(row.id);
+      state.rows.push(row);
+      state.pending.push(row);
+    }
+    if (state.rows.length > KEEP) {
+      for (const old of state.rows.splice(0, state.rows.length - KEEP)) state.ids.delete(old.id);
+    }
+    if (state.pending.length > MAX_ROWS) state.pending.splice(0, state.pending.length - MAX_ROWS);
+    schedule();
+  }
+
+  function replaceRows(rows) {
+    state.rows = [];
+    state.ids = new Set();
+    state.pending = [];
+    addRows(rows || []);
+    state.pending = [];
+    state.fullRender = true;
+    schedule();
+  }
+
+  function setStats(stats) {
+    if (!stats) return;
+    state.stats = stats;
+    state.statsDirty = true;
+    const lat = stats.latency || {};
+    state.latencyHistory.push({ p50: lat.p50, p95: lat.p95 });
+    if (state.latencyHistory.length > 60) state.latencyHistory.shift();
+    state.broker = (stats.broker && stats.broker.status) || "unknown";
+    updateStatus();
+    schedule();
+  }
+
+  // -- stream --------------------------------------------------------------------------
+
+  let source = null;
+  let lastEvent = 0;
+  let retryTimer = 0;
+  let retryDelay = 1000;
+
+  function connect() {
+    clearTimeout(retryTimer);
+    if (source) source.close();
+    source = new EventSource("/events");
+    lastEvent = Date.now();
+    source.onopen = () => {
+      state.sseOpen = true;
+      state.everOpen = true;
+      retryDelay = 1000;
+      lastEvent = Date.now();
+      updateStatus();
+    };
+    source.onerror = () => {
+      state.sseOpen = false;
+      updateStatus();
+      // The browser retries by itself unless it gave up (a non-200 answer, say).
+      if (source.readyState === EventSource.CLOSED) reconnectLater();
+    };
+    const on = (name, handler) => source.addEventListener(name, (message) => {
+      lastEvent = Date.now();
+      let data;
+      try { data = JSON.parse(message.data); } catch (err) { return; }
+      handler(data);
+    });
+    on("snapshot", (data) => { replaceRows(data.stories); setStats(data.stats); });
+    on("stories", (rows) => addRows(Array.isArray(rows) ? rows : []));
+    on("stats", setStats);
+  }
+
+  function reconnectLater() {
+    if (source) source.close();
+    source = null;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 10000);
+  }
+
+  // A half-open connection shows no error: stats arrive every second, so silence is one.
+  setInterval(() => {
+    if (source && state.sseOpen && Date.now() - lastEvent > STALE_MS) {
+      state.sseOpen = false;
+      updateStatus();
+      reconnectLater();
+    }
+  }, 1000);
+
+  function updateStatus() {
+    let view;
+    if (!state.sseOpen) {
+      view = state.everOpen ? ["reconnecting", "reconnecting to the dashboard…"]
+                            : ["connecting", "connecting…"];
+    } else if (state.broker === "connected") {
+      view = ["live", "live"];
+    } else {
+      view = ["degraded", "broker: " + state.broker];
+    }
+    const box = $("status");
+    if (box.dataset.state !== view[0]) box.dataset.state = view[0];
+    $("status-text").textContent = view[1];
+    box.title = state.stats && state.stats.broker && state.stats.broker.error
+      ? String(state.stats.broker.error) : "";
+  }
+
+  // -- rendering -----------------------------------------------------------------------
+
+  function schedule() {
+    if (state.scheduled) return;
+    state.scheduled = true;
+    requestAnimationFrame(render);
+  }
+
+  function render() {
+    state.scheduled = false;
+    if (!state.paused) renderRows();
+    if (state.statsDirty) {
+      state.statsDirty = false;
+      renderStats();
+    }
+  }
+
+  function accepts(row) {
+    const f = state.filters;
+    return (!f.section || (row.section || "(none)") === f.section)
+      && (!f.agency || (row.agency || "(unknown)") === f.agency)
+      && (!f.language || (row.language || "(unknown)") === f.language);
+  }
+
+  function rowElement(row) {
+    const tr = el("tr");
+    tr.dataset.id = row.id;
+    tr.dataset.agency = row.agency || "";
+    tr.dataset.section = row.section || "";
+    tr.dataset.language = row.language || "";
+    tr.tabIndex = 0;
+    const time = typeof row.time === "string" ? row.time : "";
+    const cell = el("td", "c-time", time.slice(11, 19));
+    cell.title = time;
+    tr.append(
+      cell,
+      el("td", "c-agency", row.agency || "–"),
+      el("td", "c-section", row.section || "–"),
+      el("td", "c-place", row.place || "–"),
+      el("td", "c-headline", row.headline || "(no headline)"),
+    );
+    return tr;
+  }
+
+  function renderRows() {
+    const body = $("rows");
+    if (state.fullRender) {
+      state.fullRender = false;
+      state.pending = [];
+      const frag = document.createDocumentFragment();
+      let n = 0;
+      for (let i = state.rows.length - 1; i >= 0 && n < MAX_ROWS; i--) {
+        if (accepts(state.rows[i])) { frag.append(rowElement(state.rows[i])); n++; }
+      }
+      body.replaceChildren(frag);
+    } else if (state.pending.length) {
+      // Flash new rows only at a readable pace: hundreds of animated rows cost frames.
+      const flash = state.pending.length <= FLASH_MAX;
+      const frag = document.createDocumentFragment();
+      for (let i = state.pending.length - 1; i >= 0; i--) {
+        const row = state.pending[i];
+        if (!accepts(row)) continue;
+        const tr = rowElement(row);
+        if (flash) tr.className = "fresh";
+        frag.append(tr);
+      }
+      state.pending = [];
+      body.prepend(frag);
+      while (body.childElementCount > MAX_ROWS) body.lastElementChild.remove();
+    }
+    const total = state.rows.length;
+    $("shown").textContent = `showing ${body.childElementCount} of ${total} recent`;
+  }
+
+  function renderStats() {
+    const s = state.stats;
+    const rate = Array.isArray(s.rate) ? s.rate : [];
+    const last5 = rate.slice(-5);
+    const perSecond = last5.length ? last5.reduce((a, b) => a + b, 0) / last5.length : 0;
+    $("tile-total").textContent = Number(s.total || 0).toLocaleString();
+    $("tile-rate").textContent = perSecond.toFixed(perSecond < 10 ? 1 : 0);
+    $("tile-p50").textContent = formatMs(s.latency && s.latency.p50);
+    $("tile-p95").textContent = formatMs(s.latency && s.latency.p95);
+    $("since").textContent = `Counts since ${s.since || "?"} (dashboard start, plus the recent `
+      + `stories it read first). ${s.duplicates || 0} repeats dropped by id.`;
+    renderBars($("sections"), s.sections, "section");
+    renderBars($("agencies"), s.agencies, "agency");
+    updateOptions("section", s.sections);
+    updateOptions("agency", s.agencies);
+    updateOptions("language", s.languages);
+    drawBars($("rate-chart"), rate);
+    drawLatency($("latency-chart"), state.latencyHistory);
+  }
+
+  function formatMs(ms) {
+    if (typeof ms !== "number") return "–";
+    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+  }
+
+  function renderBars(list, pairs, facet) {
+    pairs = Array.isArray(pairs) ? pairs : [];
+    const max = pairs.reduce((m, p) => Math.max(m, Number(p[1]) || 0), 1);
+    const frag = document.createDocumentFragment();
+    for (const [name, count] of pairs) {
+      const li = el("li");
+      const button = el("button", "bar-name", name);
+      button.type = "button";
+      button.title = `show only ${facet} ${name}`;
+      button.addEventListener("click", () => setFilter(facet, String(name)));
+      const track = el("span", "bar-track");
+      const fill = el("span", "bar-fill");
+      fill.style.width = `${(100 * (Number(count) || 0)) / max}%`; // CSSOM: allowed by the CSP
+      track.append(fill);
+      li.append(button, track, el("span", "bar-count", count));
+      frag.append(li);
+    }
+    list.replaceChildren(frag);
+  }
+
+  function updateOptions(facet, pairs) {
+    const select = $(`filter-${facet}`);
+    const names = (Array.isArray(pairs) ? pairs : []).map((p) => String(p[0])).sort();
+    const key = names.join("\u0000");
+    if (select.dataset.key === key) return; // unchanged: leave an open dropdown alone
+    select.dataset.key = key;
+    const current = state.filters[facet];
+    const options = [new Option("all", "")];
+    for (const name of names) options.push(new Option(name, name));
+    if (current && !names.includes(current)) options.push(new Option(current, current));
+    select.replaceChildren(...options);
+    select.value = current;
+  }
+
+  function setFilter(facet, value) {
+    state.filters[facet] = value;
+    $(`filter-${facet}`).value = value;
+    state.fullRender = true;
+    schedule();
+  }
+
+  // -- charts (canvas) -----------------------------------------------------------------
+
+  function prepareCanvas(canvas) {
+    const ratio = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth || canvas.width;
+    const height = canvas.clientHeight || canvas.height;
+    if (canvas.width !== Math.round(width * ratio)) canvas.width = Math.round(width * ratio);
+    if (canvas.height !== Math.round(height * ratio)) canvas.height = Math.round(height * ratio);
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = "11px system-ui, sans-serif";
+    return { ctx, width, height };
+  }
+
+  function drawBars(canvas, values) {
+    canvas.dataset.sum = String(values.reduce((a, b) => a + b, 0)); // for tests and tools
+    const { ctx, width, height } = prepareCanvas(canvas);
+    const max = Math.max(1, ...values);
+    const top = 14;
+    const slot = width / Math.max(values.length, 1);
+    ctx.fillStyle = "#3b82c4";
+    values.forEach((v, i) => {
+      const h = ((height - top - 1) * v) / max;
+      ctx.fillRect(i * slot + 1, height - h, Math.max(1, slot - 2), h);
+    });
+    ctx.fillStyle = "#667";
+    ctx.fillText(`max ${max}/s`, 4, 11);
+    ctx.fillText("now", width - 24, 11);
+  }
+
+  function drawLatency(canvas, history) {
+    const { ctx, width, height } = prepareCanvas(canvas);
+    const values = history.flatMap((h) => [h.p50, h.p95]).filter((v) => typeof v === "number");
+    if (!values.length) {
+      ctx.fillStyle = "#667";
+      ctx.fillText("no stories with a received time in the last minute", 4, 14);
+      return;
+    }
+    const max = Math.max(1, ...values);
+    const top = 14;
+    const step = width / 59;
+    const offset = 60 - history.length;
+    for (const [key, colour] of [["p95", "#d9822b"], ["p50", "#2f7d4f"]]) {
+      ctx.strokeStyle = colour;
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      let drawing = false;
+      let last = null;
+      history.forEach((h, i) => {
+        const v = h[key];
+        if (typeof v !== "number") { drawing = false; return; }
+        const x = (offset + i) * step;
+        const y = height - 1 - ((height - top - 2) * v) / max;
+        if (drawing) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+        drawing = true;
+        last = [x, y];
+      });
+      ctx.stroke();
+      if (last) { // the latest value as a dot: visible even before there is a line
+        ctx.fillStyle = colour;
+        ctx.fillRect(last[0] - 3, last[1] - 2, 4, 4);
+      }
+    }
+    ctx.fillStyle = "#667";
+    ctx.fillText(`max ${formatMs(max)}`, 4, 11);
+  }
+
+  // -- one story -----------------------------------------------------------------------
+
+  function storyIdFromHash() {
+    const match = /^#story\/(.+)$/.exec(location.hash);
+    if (!match) return null;
+    try { return decodeURIComponent(match[1]); } catch (err) { return null; }
+  }
+
+  let storyRequest = 0;
+
+  async function showStoryFromHash() {
+    const id = storyIdFromHash();
+    const view = $("story-view");
+    if (id === null) {
+      view.hidden = true;
+      return;
+    }
+    const request = ++storyRequest;
+    clearStory();
+    view.hidden = false;
+    $("story-close").focus();
+    let event = null;
+    let message = "";
+    try {
+      const response = await fetch(`/api/stories/${encodeURIComponent(id)}`,
+                                   { headers: { Accept: "application/json" } });
+      if (response.ok) event = await response.json();
+      else if (response.status === 404) message = "This story is no longer among the recent ones the dashboard keeps.";
+      else message = `Could not load the story (HTTP ${response.status}).`;
+    } catch (err) {
+      message = "Could not load the story: the dashboard is not reachable.";
+    }
+    if (request !== storyRequest) return; // another story was opened meanwhile
+    if (event) renderStory(event);
+    else showMessage(message);
+  }
+
+  function clearStory() {
+    for (const id of ["story-headline", "story-byline", "story-dateline", "story-meta"]) {
+      $(id).textContent = "";
+    }
+    $("story-body").replaceChildren();
+    $("story-blocks").replaceChildren();
+    $("story-legend").replaceChildren();
+    $("story-message").hidden = true;
+  }
+
+  function showMessage(text) {
+    const box = $("story-message");
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  const str = (v) => (typeof v === "string" ? v : "");
+
+  function renderStory(event) {
+    const section = event.section && typeof event.section === "object" ? event.section : {};
+    const dateline = event.dateline && typeof event.dateline === "object" ? event.dateline : {};
+    $("story-headline").textContent = str(event.headline) || "(no headline)";
+    $("story-byline").textContent = str(event.byline);
+    $("story-dateline").textContent = str(dateline.text);
+    const meta = [str(event.agency), str(section.label), str(event.language),
+                  str(dateline.place), event.word_count ? `${event.word_count} words` : "",
+                  str(event.id)].filter(Boolean);
+    $("story-meta").textContent = meta.join(" · ");
+    const body = document.createDocumentFragment();
+    for (const paragraph of Array.isArray(event.body) ? event.body : []) {
+      body.append(el("p", "", str(paragraph)));
+    }
+    $("story-body").replaceChildren(body);
+
+    const blocks = document.createDocumentFragment();
+    const stripped = new Map();
+    for (const block of Array.isArray(event.blocks) ? event.blocks : []) {
+      const raw = str(block && block.kind);
+      const kind = KIND_RE.test(raw) ? raw : "unknown";
+      const kept = KEPT_KINDS.has(kind);
+      const li = el("li", `block kind-${kind} ${kept ? "kept" : "stripped"}`);
+      li.dataset.kind = kind;
+      li.append(el("span", "kind-label", raw || "unknown"), el("span", "block-text", str(block && block.text)));
+      blocks.append(li);
+      if (!kept) stripped.set(kind, (stripped.get(kind) || 0) + 1);
+    }
+    $("story-blocks").replaceChildren(blocks);
+    const legend = document.createDocumentFragment();
+    if (!stripped.size) legend.append(el("li", "hint", "nothing stripped"));
+    for (const [kind, n] of stripped) {
+      legend.append(el("li", `legend-item kind-${kind}`, `${kind} × ${n}`));
+    }
+    $("story-legend").replaceChildren(legend);
+  }
+
+  function closeStory() {
+    if (storyIdFromHash() !== null) {
+      history.pushState(null, "", location.pathname + location.search);
+      showStoryFromHash();
+    }
+  }
+
+  // -- wiring --------------------------------------------------------------------------
+
+  function openRow(target) {
+    const tr = target.closest("tr[data-id]");
+    if (tr) location.hash = `#story/${encodeURIComponent(tr.dataset.id)}`;
+  }
+
+  function init() {
+    $("rows").addEventListener("click", (e) => openRow(e.target));
+    $("rows").addEventListener("keydown", (e) => { if (e.key === "Enter") openRow(e.target); });
+    for (const facet of ["section", "agency", "language"]) {
+      $(`filter-${facet}`).addEventListener("change", (e) => setFilter(facet, e.target.value));
+    }
+    $("filters").addEventListener("reset", (e) => {
+      e.preventDefault();
+      for (const facet of ["section", "agency", "language"]) setFilter(facet, "");
+    });
+    $("filters").addEventListener("submit", (e) => e.preventDefault());
+    $("pause").addEventListener("click", (e) => {
+      state.paused = !state.paused;
+      e.target.setAttribute("aria-pressed", String(state.paused));
+      e.target.textContent = state.paused ? "Resume" : "Pause";
+      if (!state.paused) { state.fullRender = true; schedule(); }
+    });
+    $("story-close").addEventListener("click", closeStory);
+    $("story-view").addEventListener("click", (e) => { if (e.target.id === "story-view") closeStory(); });
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeStory(); });
+    window.addEventListener("hashchange", showStoryFromHash);
+    window.addEventListener("resize", () => { state.statsDirty = state.stats !== null; schedule(); });
+    updateStatus();
+    connect();
+    showStoryFromHash();
+  }
+
+  init();
+})();
