@@ -1,9 +1,9 @@
 """``run``: the whole pipeline on one machine, stopped cleanly by Ctrl-C.
 
-Starts the embedded broker, creates the topics, starts a worker (a child
-process, as in production), feeds the sample wires, watches a drop folder and
-tails the enriched topic in the foreground. On Ctrl-C it stops the feeder,
-then the worker (so it commits), then the broker.
+Starts the embedded broker, creates the topics, starts a worker and the web
+dashboard (child processes, as in production), feeds the sample wires, watches
+a drop folder and tails the enriched topic in the foreground. On Ctrl-C it
+stops the feeder, the dashboard, the worker (so it commits), then the broker.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline import feed, tail, topics
-from pipeline.broker import EmbeddedBroker
+from pipeline.broker import EmbeddedBroker, free_port, port_is_free
 from pipeline.config import Settings
 
 _STOP_TIMEOUT = 20.0
@@ -57,11 +57,23 @@ def run(settings: Settings, *, feed_samples: bool = True, out: TextIO = sys.stdo
     with ExitStack() as stack:
         print("starting the embedded broker ...", file=out, flush=True)
         broker = stack.enter_context(EmbeddedBroker())
-        settings = dataclasses.replace(settings, broker=broker.bootstrap)
+        settings = dataclasses.replace(
+            settings,
+            broker=broker.bootstrap,
+            metrics_port=_port_or_free(settings.metrics_port, settings.bind),
+            dashboard_port=_port_or_free(settings.dashboard_port, settings.bind),
+        )
         topics.ensure_topics(settings)
-        env = {**os.environ, **broker.client_env()}
+        env = {
+            **os.environ,
+            **broker.client_env(),
+            "WIRES_METRICS_PORT": str(settings.metrics_port),
+            "WIRES_DASHBOARD_PORT": str(settings.dashboard_port),
+        }
         worker = Child("worker", ["worker"], env)
         stack.callback(worker.stop)
+        dashboard = Child("dashboard", ["dashboard"], env)
+        stack.callback(dashboard.stop)
 
         producer = feed.make_producer(settings)
         stack.callback(producer.close, 10)
@@ -74,25 +86,37 @@ def run(settings: Settings, *, feed_samples: bool = True, out: TextIO = sys.stdo
         stack.callback(watcher.join, 10)
         stack.callback(drop.stop)
 
-        print(_where_to_look(settings, inbox, [worker.proc.pid, broker.pid]), file=out, flush=True)
+        pids = [worker.proc.pid, dashboard.proc.pid, broker.pid]
+        print(_where_to_look(settings, inbox, pids), file=out, flush=True)
         with suppress(KeyboardInterrupt):
             tail.tail(settings, out=out, from_beginning=True)
-        print("\nstopping: drop folder, worker, broker ...", file=out, flush=True)
+        print("\nstopping: drop folder, dashboard, worker, broker ...", file=out, flush=True)
     print("stopped.", file=out, flush=True)
     return 0
 
 
+def _port_or_free(port: int, host: str) -> int:
+    """``port`` when it can be bound on ``host``, else a free one (so a second ``run``
+    or a busy 8080 does not stop the pipeline from starting)."""
+    if port and port_is_free(port, host):
+        return port
+    return free_port(host)
+
+
 def _where_to_look(settings: Settings, inbox: Path, pids: list[int | None]) -> str:
     python = Path(sys.executable)
+    host = settings.bind
     return "\n".join(
         [
             "",
             "The pipeline is running. Where to look:",
-            f"  processes   worker and broker: {' '.join(str(p) for p in pids if p)}",
-            f"  broker      {settings.broker}   (export WIRES_BROKER={settings.broker})",
+            f"  dashboard   http://{host}:{settings.dashboard_port}/",
+            f"  metrics     http://{host}:{settings.metrics_port}/metrics",
             f"  drop folder {inbox}/   (copy story files in; they move to done/ once sent)",
+            f"  broker      {settings.broker}   (export WIRES_BROKER={settings.broker})",
             f"  feed        {python} -m pipeline feed --broker {settings.broker} FILE...",
             f"  tail        {python} -m pipeline tail --broker {settings.broker} --from-beginning",
+            f"  processes   worker, dashboard, broker: {' '.join(str(p) for p in pids if p)}",
             "  Ctrl-C stops everything.",
             "",
             "Enriched stories as they arrive (time, agency, section, place, headline):",

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 import orjson
 import pytest
@@ -200,12 +201,20 @@ def test_run_starts_everything_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert stories == len(harness.SAMPLES), "".join(lines[-30:])
     output = "".join(lines)
     assert "drop folder" in output and "tail" in output and "Ctrl-C" in output
+    urls = {line.split()[0]: line.split()[1] for line in lines
+            if line.startswith(("  dashboard   http", "  metrics     http"))}
+    with urllib.request.urlopen(urls["dashboard"] + "healthz", timeout=10) as response:
+        assert response.status == 200
+    with urllib.request.urlopen(urls["metrics"], timeout=10) as response:
+        assert b"wires_stories_enriched_total" in response.read()
     run.send_signal(signal.SIGINT)
     rest, _ = run.communicate(timeout=60)
     assert run.returncode == 0, rest.decode()[-2000:]
     assert "stopped." in rest.decode()
     assert (tmp_path / "wires" / "inbox" / "done").is_dir()
-    pids = [int(line.split()[-1]) for line in lines if line.strip().startswith("processes")]
-    for pid in pids:  # the worker and the broker are gone
+    (process_line,) = [line for line in lines if line.strip().startswith("processes")]
+    pids = [int(word) for word in process_line.split(":")[1].split()]
+    assert len(pids) == 3
+    for pid in pids:  # the worker, the dashboard and the broker are gone
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
