@@ -1,0 +1,48 @@
+#!/bin/sh
+# Create the pipeline's topics with Kafka's own tools (run in the apache/kafka image).
+# Idempotent: existing topics keep their partitions; retention and limits are re-applied.
+#
+# Environment: WIRES_BROKER, WIRES_PARTITIONS, WIRES_REPLICATION, MIN_INSYNC_REPLICAS.
+# Retries while the cluster is short of brokers (replication > brokers registered).
+set -eu
+
+BIN=${KAFKA_BIN:-/opt/kafka/bin}
+ATTEMPTS=${ATTEMPTS:-60}
+: "${WIRES_BROKER:?}" "${WIRES_PARTITIONS:?}" "${WIRES_REPLICATION:?}"
+MIN_INSYNC_REPLICAS=${MIN_INSYNC_REPLICAS:-1}
+
+try() {
+    n=1
+    until "$@"; do
+        if [ "$n" -ge "$ATTEMPTS" ]; then
+            echo "create-topics: giving up after $n attempts: $*" >&2
+            return 1
+        fi
+        n=$((n + 1))
+        sleep 5
+    done
+}
+
+# topic              retention.ms   max.message.bytes   (same values: deploy/k8s/kafka-topics.yaml)
+# raw: 7 days to replay; a story is at most WIRES_MAX_STORY_BYTES (1 MiB) + headers.
+# enriched: 7 days for subscribers to catch up. deadletter: 30 days to triage; carries
+# the payload base64-encoded, so it needs more room than raw.
+while read -r topic retention max_bytes; do
+    [ -n "$topic" ] || continue
+    try "$BIN/kafka-topics.sh" --bootstrap-server "$WIRES_BROKER" --create --if-not-exists \
+        --topic "$topic" --partitions "$WIRES_PARTITIONS" \
+        --replication-factor "$WIRES_REPLICATION" \
+        --config "retention.ms=$retention" --config "max.message.bytes=$max_bytes" \
+        --config "min.insync.replicas=$MIN_INSYNC_REPLICAS" --config cleanup.policy=delete
+    try "$BIN/kafka-configs.sh" --bootstrap-server "$WIRES_BROKER" --alter \
+        --entity-type topics --entity-name "$topic" \
+        --add-config "retention.ms=$retention,max.message.bytes=$max_bytes,min.insync.replicas=$MIN_INSYNC_REPLICAS"
+done <<EOF
+wires.raw           604800000      2097152
+wires.enriched      604800000      4194304
+wires.deadletter    2592000000     4194304
+EOF
+
+"$BIN/kafka-topics.sh" --bootstrap-server "$WIRES_BROKER" --describe \
+    --topic 'wires\..*'
+echo "create-topics: done"
