@@ -123,6 +123,12 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return server.run(settings_of(args))
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from pipeline import ingest
+
+    return ingest.run(settings_of(args))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import launcher
 
@@ -247,6 +253,14 @@ def build_parser() -> argparse.ArgumentParser:
         "dashboard",
         cmd_dashboard,
         "serve the live web dashboard of wires.enriched (WIRES_DASHBOARD_PORT, WIRES_BIND)",
+        kafka=True,
+    )
+
+    add(
+        "ingest",
+        cmd_ingest,
+        "HTTP ingest: POST /v1/wires (text, JSON envelope or NDJSON) with bearer tokens "
+        "(WIRES_INGEST_PORT, WIRES_INGEST_TOKENS)",
         kafka=True,
     )
 

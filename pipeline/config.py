@@ -51,6 +51,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WIRES_REBALANCE_TIMEOUT", "10.0", "Group rebalance timeout, seconds."),
     Setting("WIRES_COMMIT_INTERVAL", "1.0", "Seconds between offset commits."),
     Setting("WIRES_MAX_STORY_BYTES", "1048576", "Largest raw story accepted, bytes."),
+    Setting(
+        "WIRES_INGEST_TOKENS",
+        "",
+        "HTTP ingest bearer tokens, `feed:token[,feed:token]`; each token names its feed.",
+        secret=True,
+    ),
+    Setting("WIRES_INGEST_RATE", "50", "HTTP ingest stories per second allowed per token."),
+    Setting("WIRES_INGEST_BURST", "200", "HTTP ingest burst above the rate per token."),
     Setting("WIRES_SECURITY_PROTOCOL", "PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."),
     Setting("WIRES_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."),
     Setting("WIRES_SASL_USERNAME", "", "SASL user name."),
@@ -80,12 +88,25 @@ class Settings:
     rebalance_timeout: float = 10.0
     commit_interval: float = 1.0
     max_story_bytes: int = 1_048_576
+    ingest_tokens: str = field(default="", repr=False)
+    ingest_rate: float = 50.0
+    ingest_burst: int = 200
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = ""
     sasl_username: str = ""
     sasl_password: str = field(default="", repr=False)
     ssl_cafile: str = ""
     log_level: str = "info"
+
+    @property
+    def ingest_feeds(self) -> dict[str, str]:
+        """``WIRES_INGEST_TOKENS`` as token -> feed name."""
+        feeds: dict[str, str] = {}
+        for item in self.ingest_tokens.split(","):
+            if item.strip():
+                feed, _, token = item.strip().partition(":")
+                feeds[token.strip()] = feed.strip()
+        return feeds
 
     @property
     def bootstrap_servers(self) -> list[str]:
@@ -175,3 +196,12 @@ def _validate(s: Settings) -> None:
         raise ConfigError(f"WIRES_LOG_LEVEL must be one of {sorted(_LOG_LEVELS)}")
     if s.max_story_bytes < 1:
         raise ConfigError("WIRES_MAX_STORY_BYTES must be positive")
+    for item in filter(str.strip, s.ingest_tokens.split(",")):
+        feed, sep, token = item.strip().partition(":")
+        if not sep or not feed.strip() or len(token.strip()) < 16:
+            raise ConfigError(
+                "WIRES_INGEST_TOKENS: each entry must be feed:token with a token of 16+ "
+                "characters (the entry is not shown: it holds a secret)"
+            )
+    if s.ingest_rate <= 0 or s.ingest_burst < 1:
+        raise ConfigError("WIRES_INGEST_RATE and WIRES_INGEST_BURST must be positive")
