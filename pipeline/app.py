@@ -1,9 +1,13 @@
-"""The stream app: ``wires.raw`` -> text engine -> ``wires.enriched`` | ``wires.deadletter``.
+"""The stream app: ``wires.raw`` -> text engine -> versions -> ``wires.enriched``.
 
-One Faust agent per worker process; several workers (same ``WIRES_GROUP``)
-share the partitions of ``wires.raw``. Delivery is at least once: Faust flushes
+Two agents per worker. ``enrich`` runs the text engine on each raw story and
+sends it to ``wires.stories`` keyed by story id (or to ``wires.deadletter``);
+``version`` numbers the versions of each story with a table partitioned like
+that topic and publishes to ``wires.enriched``, still keyed by story id, so a
+story's versions stay in one partition in order. Several workers (same
+``WIRES_GROUP``) share the partitions. Delivery is at least once: Faust flushes
 the producer before it commits an offset, so a crash re-processes a few
-messages and never loses one; consumers drop the repeats by story id.
+messages and never loses one; consumers drop repeats by ``id``.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ import ssl
 from typing import Any
 
 import faust
+import orjson
 
-from pipeline import workarounds
-from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
+from pipeline import versions, workarounds
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, TOPIC_STORIES, Settings
 from pipeline.metrics import PipelineMetrics
 from pipeline.processor import DeadLettered, RawMessage, process
+from pipeline.topics import EVENT_SIZE_FACTOR
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,7 @@ def faust_credentials(settings: Settings) -> faust.SASLCredentials | faust.SSLCr
 
 
 LAG_INTERVAL = 5.0  # seconds between consumer-lag updates
-EVENT_SIZE_FACTOR = 4  # largest event / largest raw story, with room to spare
+VERSIONS_TABLE = "versions"  # its changelog: topics.versions_changelog
 
 
 def faust_options(settings: Settings) -> dict[str, Any]:
@@ -57,8 +63,7 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "consumer_auto_offset_reset": "earliest",
         "topic_allow_declare": False,  # topics.ensure_topics creates them, once
         "producer_acks": -1,
-        # A story at the size limit makes an enriched event about twice its size (body
-        # and blocks both hold the text) and a dead letter 4/3 of it (base64).
+        # Events of a story at the size limit (see topics.EVENT_SIZE_FACTOR).
         "producer_max_request_size": EVENT_SIZE_FACTOR * settings.max_story_bytes,
         "consumer_max_fetch_size": EVENT_SIZE_FACTOR * settings.max_story_bytes,
         **workarounds.faust_settings(settings),
@@ -76,14 +81,18 @@ def create_app(
     options = {**faust_options(settings), **overrides}
     app = faust.App(settings.group, **options)
     raw = app.topic(TOPIC_RAW, key_serializer="raw", value_serializer="raw")
+    stories = app.topic(TOPIC_STORIES, key_serializer="raw", value_serializer="raw")
     enriched = app.topic(TOPIC_ENRICHED, key_serializer="raw", value_serializer="raw")
     dead = app.topic(TOPIC_DEADLETTER, key_serializer="raw", value_serializer="raw")
+    # story id -> latest version; partitioned like wires.stories, so each worker holds
+    # the stories of its partitions (changelog: topics.versions_changelog).
+    seen = app.Table(VERSIONS_TABLE, partitions=settings.partitions, key_type=bytes)
     max_bytes = settings.max_story_bytes
     next_offsets: dict[int, int] = {}  # partition -> offset after the last one processed
 
     @app.agent(raw, name="enrich")
     async def enrich_stories(stream: faust.StreamT) -> None:
-        """Enrich every raw story; dead-letter what cannot be read."""
+        """Enrich every raw story, keyed by story id; dead-letter what cannot be read."""
         async for event in stream.events():
             message = event.message
             outcome = process(
@@ -112,7 +121,20 @@ def create_app(
                 )
                 await dead.send(key=outcome.key, value=outcome.value)
             else:
-                await enriched.send(key=outcome.key, value=outcome.value)
+                await stories.send(key=outcome.key, value=outcome.value)
+
+    @app.agent(stories, name="version")
+    async def version_stories(stream: faust.StreamT) -> None:
+        """Number each story's versions (the table is co-partitioned with this topic)
+        and publish it to wires.enriched, keyed by story id."""
+        async for key, value in stream.items():
+            event = orjson.loads(value)
+            version = versions.assign(seen, key, event["id"], event["pubstatus"])
+            event["version"], event["duplicate"] = version.number, version.duplicate
+            published = orjson.dumps(event)
+            await enriched.send(key=key, value=published)
+            if metrics is not None:
+                metrics.published(event, len(published))
 
     if metrics is not None:
 

@@ -1,7 +1,8 @@
 """The offline ``enrich`` command: raw story files (or stdin) -> JSON lines.
 
 Same engine and same event as the stream, so a file gives the same story
-whichever way it comes. No Kafka: this runs anywhere, instantly.
+whichever way it comes. No Kafka: this runs anywhere, instantly. Versions are
+numbered among the inputs of one run (an update after its original is version 2).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from typing import BinaryIO, TextIO
 
+from pipeline import versions
 from pipeline.events import encode, normalise_time
 from pipeline.text.engine import EmptyStory, enrich
 from pipeline.text.normalise import DecodeError
@@ -33,6 +35,7 @@ def run(
             print(f"enrich: --received-at {received_at!r} is not an ISO 8601 time", file=err)
             return 2
     failed = 0
+    seen: dict[str, dict] = {}  # versions of a story among the inputs of this run
     for path in paths:
         try:
             raw = (stdin or sys.stdin.buffer).read() if path == "-" else _read(path)
@@ -43,6 +46,8 @@ def run(
             failed += 1
             print(f"enrich: {'<stdin>' if path == '-' else path}: {_describe(error)}", file=err)
             continue
+        version = versions.assign(seen, story.story_id, story.id, story.pubstatus)
+        story.version, story.duplicate = version.number, version.duplicate
         out.write(encode(story) + b"\n")
         out.flush()
     return 1 if failed else 0

@@ -213,5 +213,6 @@ class DeadLetter:
 
 
 def story_key(story: Story) -> bytes:
-    """The enriched topic's message key: the stable story id."""
-    return story.id.encode()
+    """The message key of wires.stories and wires.enriched: the id all versions of the
+    story share, so they stay in one partition, in order."""
+    return story.story_id.encode()

@@ -41,6 +41,9 @@ class PipelineMetrics:
             ["reason"],
             registry=registry,
         )
+        self.duplicates = Counter(
+            "wires_stories_duplicate", "Enriched events that repeat the latest version exactly.",
+            registry=registry)
         self.blocks_stripped = Counter(
             "wires_blocks_stripped",
             "Blocks kept out of story bodies, by kind.",
@@ -77,22 +80,29 @@ class PipelineMetrics:
         self.up.set(1)
         self._lag_partitions: set[int] = set()
 
-    def observe(self, outcome: Outcome, raw_bytes: int, *, now: dt.datetime | None = None) -> None:
-        """Count one processed message."""
+    def observe(self, outcome: Outcome, raw_bytes: int) -> None:
+        """Count one raw message through the text engine."""
         self.received.inc()
         self.bytes_in.inc(raw_bytes)
-        self.bytes_out.inc(len(outcome.value))
         if isinstance(outcome, DeadLettered):
             self.deadlettered.labels(outcome.letter.reason).inc()
+            self.bytes_out.inc(len(outcome.value))
             return
-        story = outcome.story
-        self.enriched.labels(story.agency or "unknown", story.section.label or "unknown").inc()
         self.engine_seconds.observe(outcome.engine_seconds)
-        for block in story.blocks:
+        for block in outcome.story.blocks:
             if block.kind != "body":
                 self.blocks_stripped.labels(block.kind).inc()
-        if story.received_at:
-            received = dt.datetime.fromisoformat(story.received_at.replace("Z", "+00:00"))
+
+    def published(self, event: dict, size: int, *, now: dt.datetime | None = None) -> None:
+        """Count one enriched event published, and its latency since it was received."""
+        section = (event.get("section") or {}).get("label")
+        self.enriched.labels(event.get("agency") or "unknown", section or "unknown").inc()
+        self.bytes_out.inc(size)
+        if event.get("duplicate"):
+            self.duplicates.inc()
+        received_at = event.get("received_at")
+        if received_at:
+            received = dt.datetime.fromisoformat(received_at.replace("Z", "+00:00"))
             moment = now or dt.datetime.now(dt.UTC)
             self.latency_seconds.observe(max(0.0, (moment - received).total_seconds()))
 

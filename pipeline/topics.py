@@ -15,11 +15,28 @@ from collections.abc import Iterable
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaConfigurationError, KafkaError
 
-from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, TOPIC_STORIES, Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_TOPICS: tuple[str, ...] = (TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER)
+PIPELINE_TOPICS: tuple[str, ...] = (TOPIC_RAW, TOPIC_STORIES, TOPIC_ENRICHED, TOPIC_DEADLETTER)
+# Largest message a topic takes, as a multiple of WIRES_MAX_STORY_BYTES: an enriched
+# event holds the story text twice (body and blocks), a dead letter 4/3 of it (base64).
+EVENT_SIZE_FACTOR = 4
+
+
+def versions_changelog(settings: Settings) -> str:
+    """The changelog topic of the workers' story-versions table (Faust's naming)."""
+    return f"{settings.group}-versions-changelog"
+
+
+def pipeline_topics(settings: Settings) -> dict[str, dict[str, str]]:
+    """Every topic the workers use, with the Kafka topic configs they need."""
+    big = {"max.message.bytes": str(EVENT_SIZE_FACTOR * settings.max_story_bytes)}
+    return {
+        **{name: dict(big) for name in PIPELINE_TOPICS},
+        versions_changelog(settings): {"cleanup.policy": "compact"},
+    }
 
 _NO_ERROR = 0
 _UNKNOWN_TOPIC = 3
@@ -32,20 +49,22 @@ class TopicError(RuntimeError):
 
 def ensure_topics(
     settings: Settings,
-    names: Iterable[str] = PIPELINE_TOPICS,
+    names: Iterable[str] | None = None,
     *,
     partitions: int | None = None,
     replication: int | None = None,
     timeout: float = 30.0,
 ) -> dict[str, int]:
-    """Create the missing topics in ``names``; return ``{topic: partition count}``.
+    """Create the missing topics in ``names`` (default: :func:`pipeline_topics`, with their
+    configs); return ``{topic: partition count}``.
 
     ``partitions`` and ``replication`` default to ``settings``. Existing topics are
     kept as they are, with a warning when their partition count differs. While the
     broker is not reachable yet (a worker started next to a booting broker) this
     retries with backoff for up to ``timeout`` seconds, then raises :class:`TopicError`.
     """
-    wanted = list(dict.fromkeys(names))
+    configs = pipeline_topics(settings)
+    wanted = list(dict.fromkeys(configs if names is None else names))
     n_partitions = settings.partitions if partitions is None else partitions
     n_replicas = settings.replication if replication is None else replication
     deadline = time.monotonic() + timeout
@@ -53,7 +72,11 @@ def ensure_topics(
     try:
         result = admin.create_topics(
             {
-                name: {"num_partitions": n_partitions, "replication_factor": n_replicas}
+                name: {
+                    "num_partitions": n_partitions,
+                    "replication_factor": n_replicas,
+                    "configs": configs.get(name, {}),
+                }
                 for name in wanted
             },
             raise_errors=False,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-from pipeline.text import blocks, classifier, dates, language, normalise, sections
+from pipeline.text import blocks, classifier, dates, language, normalise, sections, versions
 from pipeline.text.dateline import usual_place
 from pipeline.text.features import classifier_text, classifier_words
 from pipeline.text.story import (
@@ -44,7 +44,10 @@ def enrich(raw: bytes | str, meta: Meta | None = None, *, now: dt.datetime | Non
     kinds = layout.kinds
 
     body = _body(lines, layout)
-    headline = lines[layout.headline] if layout.headline is not None else ""
+    printed_headline = lines[layout.headline] if layout.headline is not None else ""
+    # Version notes sit above or just below the lede; kill notices may end the story.
+    marks = versions.read(printed_headline, lines[: (layout.lede or 0) + 3] + lines[-2:])
+    headline = marks.stem
     if not body and not headline:
         raise EmptyStory(f"no headline or body among {len(lines)} lines (all chrome)")
 
@@ -54,6 +57,11 @@ def enrich(raw: bytes | str, meta: Meta | None = None, *, now: dt.datetime | Non
     dateline = _dateline(lines, layout, meta.received_at)
     return Story(
         id=story_id(layout.agency, dateline.text, headline, body),
+        story_id=versions.story_id(layout.agency, headline),
+        version=1,
+        pubstatus=marks.pubstatus,  # type: ignore[arg-type]
+        signals=list(marks.signals),
+        duplicate=False,
         received_at=meta.received_at,
         processed_at=iso_utc(now or dt.datetime.now(dt.UTC)),
         source=Source(meta.feed, meta.original_id, meta.path),

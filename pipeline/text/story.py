@@ -86,7 +86,12 @@ class Story:
     """One enriched wire story: the ``wires.enriched/1`` event."""
 
     schema: str = SCHEMA
-    id: str
+    id: str  # this text: agency, dateline, headline and body
+    story_id: str  # every version of the story: agency and headline stem
+    version: int  # 1 for the first version seen, then 2, 3, ...
+    pubstatus: Literal["usable", "withdrawn"]
+    signals: list[str]  # "update", "correction" (NewsML-G2 signals)
+    duplicate: bool  # an exact repeat of the version already seen
     received_at: str | None
     processed_at: str
     source: Source

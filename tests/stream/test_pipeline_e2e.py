@@ -73,6 +73,7 @@ def test_bad_messages_are_dead_lettered_with_reasons(run):
 
 
 def test_enriched_events_are_keyed_by_story_id(run):
+    """Keyed by the id every version shares, so versions stay in order in one partition."""
     enriched, _, _ = run
-    assert all(e["_key"] == e["id"].encode() for e in enriched)
+    assert all(e["_key"] == e["story_id"].encode() for e in enriched)
     assert len({e["id"] for e in enriched}) == len(FILES)

@@ -1,0 +1,53 @@
+"""Version numbering (pure) and versions in the offline command."""
+
+import subprocess
+import sys
+
+import orjson
+
+from pipeline import versions
+from pipeline.versions import Version
+from tests.stream.test_versions_stream import VERSIONS
+
+
+def test_numbering_repeats_and_withdrawal():
+    store: dict = {}
+    assert versions.assign(store, "s", "a", "usable") == Version(1, False)
+    assert versions.assign(store, "s", "b", "usable") == Version(2, False)
+    assert versions.assign(store, "s", "a", "usable") == Version(1, True)  # an older repeat
+    assert versions.assign(store, "s", "c", "withdrawn") == Version(3, False)
+    assert store["s"]["s"] == "withdrawn" and store["s"]["v"] == 3
+    assert versions.assign(store, "other", "a", "usable") == Version(1, False)
+
+
+def test_only_the_last_texts_are_remembered():
+    store: dict = {}
+    for i in range(versions.MAX_REMEMBERED + 2):
+        versions.assign(store, "s", f"text-{i}", "usable")
+    assert len(store["s"]["seen"]) == versions.MAX_REMEMBERED
+    assert versions.assign(store, "s", "text-0", "usable") == Version(
+        versions.MAX_REMEMBERED + 3, False
+    )
+
+
+def test_offline_command_numbers_versions_among_its_inputs(tmp_path):
+    paths = []
+    for name, text in VERSIONS:
+        path = tmp_path / f"{len(paths)}-{name}.txt"
+        path.write_text(text)
+        paths.append(str(path))
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "enrich", *paths],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    events = [orjson.loads(line) for line in result.stdout.splitlines()]
+    assert [(e["version"], e["duplicate"], e["pubstatus"]) for e in events] == [
+        (1, False, "usable"),
+        (1, True, "usable"),
+        (2, False, "usable"),
+        (3, False, "usable"),
+        (4, False, "withdrawn"),
+    ]
+    assert len({e["story_id"] for e in events}) == 1
