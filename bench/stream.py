@@ -96,16 +96,19 @@ def drain_rate(settings: Settings, topic: str, n: int, timeout: float) -> float:
     return (n - 1) / max(1e-3, (max(stamps) - min(stamps)) / 1000)
 
 
-def throughput(command: list[str], topic: str, n: int) -> float:
+def throughput(command: list[str], topic: str, n: int, workers: int = 1) -> float:
+    """Drain rate of an ``n``-story backlog by ``workers`` processes running ``command``."""
     with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as workdir:
         settings = Settings(broker=broker.bootstrap)
         load_backlog(settings, n)
-        worker = start(command, broker.bootstrap, workdir)
+        procs = [start(command, broker.bootstrap, f"{workdir}/w{i}") for i in range(workers)]
         try:
             return drain_rate(settings, topic, n, timeout=60 + n / 100)
         finally:
-            worker.terminate()
-            worker.wait(30)
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(30)
 
 
 def latency(rate: float, seconds: float) -> dict[str, float]:
@@ -209,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stories", type=int, default=6000, help="backlog size (6000)")
     parser.add_argument("--rate", type=float, default=200.0, help="latency run rate (200/s)")
     parser.add_argument("--seconds", type=float, default=20.0, help="latency run length (20 s)")
+    parser.add_argument(
+        "--scaling-stories",
+        type=int,
+        default=20000,
+        help="backlog of the 1-vs-2-workers run (20000; 0 skips it)",
+    )
     args = parser.parse_args(argv)
 
     print(

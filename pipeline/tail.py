@@ -60,13 +60,17 @@ def assign_all(
     """A group-less consumer (kafka-python ``options`` on top of the settings) assigned
     to every partition of ``topic``, waiting up to ``wait`` s for the topic to exist.
 
+    Its fetch wait is short (:data:`pipeline.workarounds.FETCH_MAX_WAIT_MS`): on the
+    embedded broker a long one delays each new story by up to that long.
+
     The caller seeks; on any error the consumer is closed before raising.
     """
+    defaults = {"client_id": "wires-tail", "fetch_max_wait_ms": workarounds.FETCH_MAX_WAIT_MS}
     consumer = KafkaConsumer(
         bootstrap_servers=settings.bootstrap_servers,
         group_id=None,
         enable_auto_commit=False,
-        **{"client_id": "wires-tail", **settings.kafka_python_security(), **options},
+        **{**defaults, **settings.kafka_python_security(), **options},
     )
     try:
         deadline = time.monotonic() + wait

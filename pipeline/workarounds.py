@@ -15,6 +15,9 @@ the bug it works around and says when it can go.
    consumer thread (an emptied partition set must not mean "fetch all"). Details in
    the comment block of part 2. Remove when upstream seeks before it resumes.
 
+3. Faust's fixed 1.5 s fetch wait -- made records wait up to that long before a
+   Faust worker on Tansu saw them; shortened to 50 ms. See part 3.
+
 :func:`faust_settings` holds the group timings that make joins fast on Tansu.
 """
 
@@ -48,15 +51,16 @@ def faust_settings(settings: Settings) -> dict[str, Any]:
     heartbeat: ~32 s / ~110 s; 10 s / 1 s: 6.6 s / 19.7 s; 3 s / 0.5 s: 3.5 s / 3.5 s.
     Short timeouts cost robustness: an event-loop stall longer than the session
     timeout evicts the worker, hence ``WIRES_SESSION_TIMEOUT`` and friends.
-    ``producer_linger`` and a 256 KiB batch took the pass-through agent from ~5.1k to
-    ~6.6k msg/s on Tansu. ``at_least_once`` because Tansu lacks InitProducerId.
+    A 256 KiB producer batch with a 5 ms linger keeps throughput (the notes measured
+    5.1k -> 6.6k msg/s for the pass-through agent with batching) while adding at most
+    5 ms per hop of latency. ``at_least_once`` because Tansu lacks InitProducerId.
     """
     return {
         "broker_session_timeout": settings.session_timeout,
         "broker_heartbeat_interval": settings.heartbeat_interval,
         "broker_rebalance_timeout": settings.rebalance_timeout,
         "broker_commit_interval": settings.commit_interval,
-        "producer_linger": 0.01,
+        "producer_linger": 0.005,
         "producer_max_batch_size": 256 * 1024,
         "processing_guarantee": "at_least_once",
         "topic_partitions": settings.partitions,
@@ -374,6 +378,47 @@ def _install_recovery_fix() -> None:
     _patch(AIOKafkaConsumerThread, "_fetch_records", _fetch_records)
 
 
+# -- 3. Faust's fixed fetch wait ------------------------------------------------------
+#
+# Faust 0.15 creates its worker consumer with ``fetch_max_wait_ms=1500`` (hard-coded in
+# faust/transport/drivers/aiokafka.py). In a Faust worker on Tansu a record produced
+# into an idle topic then waited for that timeout: the pass-through agent showed p50
+# 400 ms / p99 750 ms from produce to agent at 50 records/s, and 14 ms / 27 ms with
+# 50 ms (bench/stream.py prints the pipeline's figures). Plain aiokafka and
+# kafka-python consumers on the same broker got records in ~2 ms, so the cause is in
+# how Faust's fetch interacts with Tansu; it is not isolated further. A short wait
+# only costs empty fetches on an idle topic (at most 20/s per broker connection), so
+# it applies everywhere. Remove when Faust makes the wait configurable.
+
+FETCH_MAX_WAIT_MS = 10
+# aiokafka sends no new fetch to a broker while any of its partitions holds records
+# the application has not taken yet, for up to ``prefetch_backoff`` (0.1 s, not
+# configurable). Faust takes records partition by partition, so on one broker this
+# stalled every partition for 100 ms at a time: p99 latency 200 ms over two hops.
+PREFETCH_BACKOFF_S = 0.01
+
+
+def _install_fetch_wait_fix() -> None:
+    """Shorten the fetch wait of Faust's worker consumer (see the block above)."""
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    original = AIOKafkaConsumerThread._create_worker_consumer
+
+    def _create_worker_consumer(self: Any, transport: Any) -> Any:
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read when the consumer starts
+        start = consumer.start
+
+        async def start_then_shorten_backoff() -> None:
+            await start()
+            consumer._fetcher._prefetch_backoff = PREFETCH_BACKOFF_S
+
+        consumer.start = start_then_shorten_backoff
+        return consumer
+
+    _patch(AIOKafkaConsumerThread, "_create_worker_consumer", _create_worker_consumer)
+
+
 # -- install / uninstall --------------------------------------------------------------
 
 
@@ -395,6 +440,7 @@ def install() -> None:
         return
     _install_listoffsets_fix()
     _install_recovery_fix()
+    _install_fetch_wait_fix()
     log.debug("workarounds installed: %s", ", ".join(sorted(_ORIGINALS)))
 
 
