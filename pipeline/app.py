@@ -19,11 +19,12 @@ from typing import Any
 
 import faust
 import orjson
+from faust.exceptions import ProducerSendError
 
-from pipeline import versions, workarounds
+from pipeline import events, versions, workarounds
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, TOPIC_STORIES, Settings
 from pipeline.metrics import PipelineMetrics
-from pipeline.processor import DeadLettered, RawMessage, process
+from pipeline.processor import DeadLettered, RawMessage, dead_letter, process
 from pipeline.topics import EVENT_SIZE_FACTOR
 
 log = logging.getLogger(__name__)
@@ -95,18 +96,16 @@ def create_app(
         """Enrich every raw story, keyed by story id; dead-letter what cannot be read."""
         async for event in stream.events():
             message = event.message
-            outcome = process(
-                RawMessage(
-                    value=message.value,
-                    key=message.key,
-                    headers=list(message.headers or ()),
-                    timestamp_ms=int(message.timestamp * 1000) if message.timestamp else None,
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                ),
-                max_bytes=max_bytes,
+            raw_message = RawMessage(
+                value=message.value,
+                key=message.key,
+                headers=list(message.headers or ()),
+                timestamp_ms=int(message.timestamp * 1000) if message.timestamp else None,
+                topic=message.topic,
+                partition=message.partition,
+                offset=message.offset,
             )
+            outcome = process(raw_message, max_bytes=max_bytes, max_lines=settings.max_story_lines)
             next_offsets[message.partition] = message.offset + 1
             if metrics is not None:
                 metrics.observe(outcome, len(message.value or b""))
@@ -119,9 +118,33 @@ def create_app(
                     outcome.letter.reason,
                     outcome.letter.error,
                 )
-                await dead.send(key=outcome.key, value=outcome.value)
-            else:
+                await send_or_crash(dead, outcome.key, outcome.value)
+                continue
+            try:
                 await stories.send(key=outcome.key, value=outcome.value)
+            except ProducerSendError as error:  # e.g. an event over the size limit
+                letter = dead_letter(
+                    raw_message, error, events.PUBLISH_FAILED, max_payload_bytes=max_bytes
+                )
+                log.error(
+                    "could not publish %s[%s]@%s (%s); dead-lettered",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    error,
+                )
+                await send_or_crash(dead, letter.key, letter.value)
+
+    async def send_or_crash(topic: faust.TopicT, key: bytes | None, value: bytes) -> None:
+        """Send, or stop the worker: Faust restarts a crashed agent past the message it
+        was on, so an error escaping the agent would lose that message silently. A
+        stopped worker has not acknowledged it, and reads it again when restarted."""
+        try:
+            await topic.send(key=key, value=value)
+        except Exception as error:
+            log.critical("cannot publish to %s (%s): stopping the worker", topic, error)
+            await app.crash(error)
+            raise
 
     @app.agent(stories, name="version")
     async def version_stories(stream: faust.StreamT) -> None:
@@ -132,7 +155,7 @@ def create_app(
             version = versions.assign(seen, key, event["id"], event["pubstatus"])
             event["version"], event["duplicate"] = version.number, version.duplicate
             published = orjson.dumps(event)
-            await enriched.send(key=key, value=published)
+            await send_or_crash(enriched, key, published)
             if metrics is not None:
                 metrics.published(event, len(published))
 

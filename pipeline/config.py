@@ -53,6 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WIRES_REBALANCE_TIMEOUT", "10.0", "Group rebalance timeout, seconds."),
     Setting("WIRES_COMMIT_INTERVAL", "1.0", "Seconds between offset commits."),
     Setting("WIRES_MAX_STORY_BYTES", "1048576", "Largest raw story accepted, bytes."),
+    Setting("WIRES_MAX_STORY_LINES", "5000", "Most lines a raw story may have."),
     Setting(
         "WIRES_INGEST_TOKENS",
         "",
@@ -90,6 +91,7 @@ class Settings:
     rebalance_timeout: float = 10.0
     commit_interval: float = 1.0
     max_story_bytes: int = 1_048_576
+    max_story_lines: int = 5000
     ingest_tokens: str = field(default="", repr=False)
     ingest_rate: float = 50.0
     ingest_burst: int = 200
@@ -196,8 +198,8 @@ def _validate(s: Settings) -> None:
         raise ConfigError(f"WIRES_SASL_MECHANISM must be one of {sorted(_MECHANISMS - {''})}")
     if s.log_level not in _LOG_LEVELS:
         raise ConfigError(f"WIRES_LOG_LEVEL must be one of {sorted(_LOG_LEVELS)}")
-    if s.max_story_bytes < 1:
-        raise ConfigError("WIRES_MAX_STORY_BYTES must be positive")
+    if s.max_story_bytes < 1 or s.max_story_lines < 1:
+        raise ConfigError("WIRES_MAX_STORY_BYTES and WIRES_MAX_STORY_LINES must be positive")
     for item in filter(str.strip, s.ingest_tokens.split(",")):
         feed, sep, token = item.strip().partition(":")
         if not sep or not feed.strip() or len(token.strip()) < 16:

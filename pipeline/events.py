@@ -32,11 +32,21 @@ HEADER_CONTENT_TYPE = "content-type"
 
 # Dead-letter reasons: a stable code for dashboards and alerts, plus a message.
 TOO_LARGE = "too_large"
+TOO_MANY_LINES = "too_many_lines"
 MALFORMED_ENVELOPE = "malformed_envelope"
 UNDECODABLE = "undecodable"
 EMPTY = "empty"
 ENGINE_ERROR = "engine_error"
-REASONS = (TOO_LARGE, MALFORMED_ENVELOPE, UNDECODABLE, EMPTY, ENGINE_ERROR)
+PUBLISH_FAILED = "publish_failed"
+REASONS = (
+    TOO_LARGE,
+    TOO_MANY_LINES,
+    MALFORMED_ENVELOPE,
+    UNDECODABLE,
+    EMPTY,
+    ENGINE_ERROR,
+    PUBLISH_FAILED,
+)
 
 
 class BadMessage(ValueError):
@@ -75,16 +85,21 @@ def parse_raw(
     *,
     timestamp_ms: int | None = None,
     max_bytes: int | None = None,
+    max_lines: int | None = None,
 ) -> RawStory:
     """Unpack one ``wires.raw`` message.
 
     ``timestamp_ms`` (the Kafka message time) is the received time when the
-    message carries none. Raises :class:`BadMessage` with a reason.
+    message carries none. Raises :class:`BadMessage` with a reason: a story
+    over ``max_bytes`` or ``max_lines`` is refused before any reading of it.
     """
     if value is None or not value.strip():
         raise BadMessage(EMPTY, "empty message")
     if max_bytes is not None and len(value) > max_bytes:
         raise BadMessage(TOO_LARGE, f"{len(value)} bytes, above the limit of {max_bytes}")
+    if max_lines is not None and value.count(b"\n") >= max_lines:
+        lines = value.count(b"\n") + 1
+        raise BadMessage(TOO_MANY_LINES, f"{lines} lines, above the limit of {max_lines}")
     head = _headers(headers)
     fallback_time = iso_from_millis(timestamp_ms) if timestamp_ms is not None else None
     content_type = head.get(HEADER_CONTENT_TYPE, "")
@@ -149,10 +164,16 @@ def normalise_time(value: str) -> str:
 
     Raises ValueError when ``value`` is not ISO 8601.
     """
-    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    text = value.strip()
+    if text[-1:] in ("Z", "z"):  # RFC 3339 allows either case
+        text = text[:-1] + "+00:00"
+    moment = dt.datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return iso_utc(moment)
+    try:
+        return iso_utc(moment)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC instant
+        raise ValueError(f"{value!r} is outside the range of UTC times") from None
 
 
 def _checked_time(value: str | None, name: str) -> str | None:
@@ -180,6 +201,7 @@ class DeadLetter:
     headers: dict[str, str] = field(default_factory=dict)
     payload_base64: str = ""
     payload_bytes: int = 0
+    payload_omitted: bool = False  # too big to carry: read it at topic/partition/offset
     payload_preview: str = ""
 
     @classmethod
@@ -195,8 +217,13 @@ class DeadLetter:
         key: bytes | None = None,
         headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None = None,
         now: dt.datetime | None = None,
+        max_payload_bytes: int | None = None,
     ) -> DeadLetter:
+        """A dead letter for ``error``. A payload over ``max_payload_bytes`` (a message
+        above the story limit) is not copied, so the letter itself always fits on the
+        topic; it stays on the raw topic at ``topic``/``partition``/``offset``."""
         payload = payload or b""
+        omitted = max_payload_bytes is not None and len(payload) > max_payload_bytes
         return cls(
             reason=reason or getattr(error, "reason", ENGINE_ERROR),
             error=str(error) or type(error).__name__,
@@ -206,8 +233,9 @@ class DeadLetter:
             offset=offset,
             key=key.decode("utf-8", "replace") if key else None,
             headers=_headers(headers),
-            payload_base64=base64.b64encode(payload).decode("ascii"),
+            payload_base64="" if omitted else base64.b64encode(payload).decode("ascii"),
             payload_bytes=len(payload),
+            payload_omitted=omitted,
             payload_preview=payload[:200].decode("utf-8", "replace"),
         )
 

@@ -42,8 +42,10 @@ class PipelineMetrics:
             registry=registry,
         )
         self.duplicates = Counter(
-            "wires_stories_duplicate", "Enriched events that repeat the latest version exactly.",
-            registry=registry)
+            "wires_stories_duplicate",
+            "Enriched events that repeat the latest version exactly.",
+            registry=registry,
+        )
         self.blocks_stripped = Counter(
             "wires_blocks_stripped",
             "Blocks kept out of story bodies, by kind.",

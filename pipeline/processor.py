@@ -58,25 +58,35 @@ class DeadLettered:
 Outcome = Enriched | DeadLettered
 
 
-def process(message: RawMessage, *, max_bytes: int, now: dt.datetime | None = None) -> Outcome:
+def process(
+    message: RawMessage,
+    *,
+    max_bytes: int,
+    max_lines: int | None = None,
+    now: dt.datetime | None = None,
+) -> Outcome:
     """Enrich one raw message, or explain why it cannot be."""
     started = time.perf_counter()
     try:
         raw = events.parse_raw(
-            message.value, message.headers, timestamp_ms=message.timestamp_ms, max_bytes=max_bytes
+            message.value,
+            message.headers,
+            timestamp_ms=message.timestamp_ms,
+            max_bytes=max_bytes,
+            max_lines=max_lines,
         )
         story = enrich(raw.text, raw.meta, now=now)
     except BadMessage as error:
-        return _dead(message, error, error.reason)
+        return dead_letter(message, error, error.reason, max_payload_bytes=max_bytes)
     except DecodeError as error:
-        return _dead(message, error, events.UNDECODABLE)
+        return dead_letter(message, error, events.UNDECODABLE, max_payload_bytes=max_bytes)
     except EmptyStory as error:
-        return _dead(message, error, events.EMPTY)
+        return dead_letter(message, error, events.EMPTY, max_payload_bytes=max_bytes)
     except Exception as error:  # a bug in the engine must not stall the partition
         log.exception(
             "engine failed on %s[%s]@%s", message.topic, message.partition, message.offset
         )
-        return _dead(message, error, events.ENGINE_ERROR)
+        return dead_letter(message, error, events.ENGINE_ERROR, max_payload_bytes=max_bytes)
     return Enriched(
         key=events.story_key(story),
         value=events.encode(story),
@@ -85,11 +95,15 @@ def process(message: RawMessage, *, max_bytes: int, now: dt.datetime | None = No
     )
 
 
-def _dead(message: RawMessage, error: BaseException, reason: str) -> DeadLettered:
+def dead_letter(
+    message: RawMessage, error: BaseException, reason: str, *, max_payload_bytes: int | None
+) -> DeadLettered:
+    """The dead letter of ``message`` (payload copied when it is not over the limit)."""
     letter = DeadLetter.of(
         error,
         message.value,
         reason=reason,
+        max_payload_bytes=max_payload_bytes,
         topic=message.topic,
         partition=message.partition,
         offset=message.offset,

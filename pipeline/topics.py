@@ -38,6 +38,7 @@ def pipeline_topics(settings: Settings) -> dict[str, dict[str, str]]:
         versions_changelog(settings): {"cleanup.policy": "compact"},
     }
 
+
 _NO_ERROR = 0
 _UNKNOWN_TOPIC = 3
 _TOPIC_EXISTS = 36

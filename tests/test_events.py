@@ -143,3 +143,18 @@ def test_dead_letter_keeps_the_payload():
 def test_unexpected_errors_are_engine_errors():
     letter = DeadLetter.of(RuntimeError("boom"), b"x")
     assert letter.reason == events.ENGINE_ERROR and letter.error == "boom"
+
+
+def test_dead_letter_omits_a_payload_over_the_limit():
+    big = DeadLetter.of(
+        BadMessage(events.TOO_LARGE, "too big"),
+        b"x" * 101,
+        max_payload_bytes=100,
+        topic="wires.raw",
+        partition=1,
+        offset=9,
+    )
+    assert big.payload_omitted and big.payload_base64 == "" and big.payload_bytes == 101
+    assert big.payload_preview == "x" * 101  # a readable start is kept
+    small = DeadLetter.of(BadMessage(events.EMPTY, "empty"), b"x" * 100, max_payload_bytes=100)
+    assert not small.payload_omitted and base64.b64decode(small.payload_base64) == b"x" * 100

@@ -21,8 +21,9 @@ USABLE = "usable"
 WITHDRAWN = "withdrawn"
 
 _TABLE = load_table("versions")
-_MARKERS = [(row["pattern"], row.get("signal", ""), row.get("pubstatus")) for row in
-            _TABLE["marker"]]
+_MARKERS = [
+    (row["pattern"], row.get("signal", ""), row.get("pubstatus")) for row in _TABLE["marker"]
+]
 # A marker counts only when a separator follows it: "Update on talks" is a headline.
 _MARKER = re.compile(
     "(?:"
@@ -31,8 +32,10 @@ _MARKER = re.compile(
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"\s*(?:-|–|—|:|\|)\s*")
-_NOTES = [(re.compile(row["pattern"], re.IGNORECASE), row.get("signal", ""),
-           row.get("pubstatus")) for row in _TABLE["note"]]
+_NOTES = [
+    (re.compile(row["pattern"], re.IGNORECASE), row.get("signal", ""), row.get("pubstatus"))
+    for row in _TABLE["note"]
+]
 _NOTE_GATE = re.compile(r"\(|please|story headlined|no substitute", re.IGNORECASE)
 
 
@@ -54,14 +57,14 @@ def read(headline: str, lines: Iterable[str] = ()) -> VersionMarks:
         m = _MARKER.match(stem)
         if m is None or not m.lastgroup:
             break
-        rest = stem[m.end():]
+        rest = stem[m.end() :]
         separator = _SEPARATOR.match(rest)
-        if separator is None or not rest[separator.end():]:
+        if separator is None or not rest[separator.end() :]:
             break  # a bare marker with nothing after it stays the headline
         _, signal, status = _MARKERS[int(m.lastgroup[1:])]
         signals.append(signal)
         pubstatus = status or pubstatus
-        stem = rest[separator.end():]
+        stem = rest[separator.end() :]
     for line in lines:
         if len(line) > 400 or _NOTE_GATE.search(line) is None:
             continue

@@ -318,12 +318,12 @@ def service_env(service: Mapping[str, Any]) -> dict[str, str]:
     return env
 
 
-def topic_table() -> dict[str, tuple[int, int]]:
-    """create-topics.sh's table: topic -> (retention.ms, max.message.bytes)."""
+def topic_table() -> dict[str, tuple[int, int, str]]:
+    """create-topics.sh's table: topic -> (retention.ms, max.message.bytes, cleanup.policy)."""
     body = re.search(r"<<EOF\n(.*?)\nEOF", CREATE_TOPICS.read_text(), re.S)
     assert body, f"{CREATE_TOPICS}: topic table (here-document) not found"
     rows = [line.split() for line in body.group(1).splitlines() if line.strip()]
-    return {name: (int(retention), int(max_bytes)) for name, retention, max_bytes in rows}
+    return {name: (int(retention), int(size), cleanup) for name, retention, size, cleanup in rows}
 
 
 # -- Kubernetes ----------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from deploykit import (
     unknown_wires_vars,
 )
 
-from pipeline.topics import PIPELINE_TOPICS
+from pipeline.config import Settings
+from pipeline.topics import pipeline_topics
 
 SHAPES = ["cluster", "single"]
 # Kafka's default group.min.session.timeout.ms / group.max.session.timeout.ms.
@@ -258,7 +259,7 @@ def test_topics_job_creates_the_pipeline_topics_with_the_workers_settings(servic
     job = services["create-topics"]
     assert str(job["image"]).startswith("apache/kafka"), "uses the Kafka image's tools"
     assert job.get("restart") == "no"
-    assert set(topic_table()) == set(PIPELINE_TOPICS)
+    assert set(topic_table()) == set(pipeline_topics(Settings()))
     env = service_env(job)
     workers = settings_from(service_env(services["worker"]))
     assert int(env["WIRES_PARTITIONS"]) == workers.partitions
@@ -278,7 +279,7 @@ def test_topic_limits_fit_the_largest_story():
 
     settings = settings_from(service_env(active_services(compose_project("cluster"))["worker"]))
     headroom = getattr(feed, "_REQUEST_HEADROOM", 64 * 1024)
-    retention, max_bytes = topic_table()["wires.raw"]
+    retention, max_bytes, _ = topic_table()["wires.raw"]
     assert max_bytes >= settings.max_story_bytes + headroom
     assert retention >= 24 * 3600 * 1000, "keep raw stories at least a day to replay"
 

@@ -22,8 +22,8 @@ from deploykit import (
     yaml_docs,
 )
 
-from pipeline.config import TOPIC_RAW
-from pipeline.topics import PIPELINE_TOPICS
+from pipeline.config import TOPIC_RAW, Settings
+from pipeline.topics import pipeline_topics
 
 CORE_GROUPS = ("v1", "apps/v1", "batch/v1", "policy/v1", "networking.k8s.io/v1")
 
@@ -238,7 +238,7 @@ def test_max_replicas_equal_partitions():
 
 def test_kafka_topics_are_the_pipeline_topics():
     topics = kafka_topics()
-    assert set(topics) == set(PIPELINE_TOPICS)
+    assert set(topics) == set(pipeline_topics(Settings()))
     settings = worker_settings()
     clusters = {t["metadata"]["labels"]["strimzi.io/cluster"] for t in topics.values()}
     assert len(clusters) == 1, "all topics on one Strimzi cluster"
@@ -257,7 +257,12 @@ def test_topic_configs_match_compose():
     table = topic_table()
     for name, topic in kafka_topics().items():
         config = topic["spec"]["config"]
-        assert (int(config["retention.ms"]), int(config["max.message.bytes"])) == table[name]
+        got = (
+            int(config["retention.ms"]),
+            int(config["max.message.bytes"]),
+            config["cleanup.policy"],
+        )
+        assert got == table[name]
 
 
 # -- monitoring hooks ----------------------------------------------------------------------

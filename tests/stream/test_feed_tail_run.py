@@ -201,8 +201,11 @@ def test_run_starts_everything_and_stops_cleanly_on_ctrl_c(tmp_path):
     assert stories == len(harness.SAMPLES), "".join(lines[-30:])
     output = "".join(lines)
     assert "drop folder" in output and "tail" in output and "Ctrl-C" in output
-    urls = {line.split()[0]: line.split()[1] for line in lines
-            if line.startswith(("  dashboard   http", "  metrics     http"))}
+    urls = {
+        line.split()[0]: line.split()[1]
+        for line in lines
+        if line.startswith(("  dashboard   http", "  metrics     http"))
+    }
     with urllib.request.urlopen(urls["dashboard"] + "healthz", timeout=10) as response:
         assert response.status == 200
     with urllib.request.urlopen(urls["metrics"], timeout=10) as response:

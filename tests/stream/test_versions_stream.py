@@ -73,4 +73,3 @@ def test_versions_of_one_story(tmp_path):
         "kill": (4, False, "withdrawn", []),
     }
     assert by_name["update"]["headline"] == "Ferry capsizes off Indonesia's Sulawesi"
-
