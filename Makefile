@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast browser eval train bench lint format clean
+.PHONY: install run test test-fast browser eval train bench soak lint format clean
 
 install: $(STAMP)
 
@@ -43,6 +43,11 @@ train: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/classifier.py
+	$(BIN)/python bench/stream.py
+
+# Ten minutes at a steady rate with the worker's memory sampled (not part of make test).
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --minutes 10
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline tests bench scripts

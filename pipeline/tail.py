@@ -102,7 +102,7 @@ def assigned_consumer(
     return consumer
 
 
-def events(consumer: KafkaConsumer, *, idle_timeout: float | None = None) -> Iterator[dict]:
+def follow(consumer: KafkaConsumer, *, idle_timeout: float | None = None) -> Iterator[dict]:
     """Decoded events as they arrive; stops after ``idle_timeout`` seconds of silence."""
     last = time.monotonic()
     while True:
@@ -130,7 +130,7 @@ def tail(
     consumer = assigned_consumer(settings, TOPIC_ENRICHED, from_beginning=from_beginning)
     shown = 0
     try:
-        for event in events(consumer, idle_timeout=idle_timeout):
+        for event in follow(consumer, idle_timeout=idle_timeout):
             if not filters.accept(event):
                 continue
             out.write((orjson.dumps(event).decode() if as_json else format_line(event)) + "\n")
