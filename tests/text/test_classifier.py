@@ -96,3 +96,11 @@ def test_dev_corpus_without_kickers(dev_sections):
 
 def test_a_kicker_that_names_a_topic_always_decides(dev_sections):
     assert dev_sections.kicker_misses == []
+
+
+def test_shipped_model_is_what_training_on_the_data_gives(tmp_path):
+    """`make train` is reproducible, and the shipped model is not stale."""
+    out = tmp_path / "model.npz"
+    training.train(TRAIN, out, validate=False)
+    shipped = ROOT / "pipeline" / "text" / "data" / "sections-model.npz"
+    assert out.read_bytes() == shipped.read_bytes(), "run `make train` and commit the model"
