@@ -105,12 +105,7 @@ class Settings:
     @property
     def ingest_feeds(self) -> dict[str, str]:
         """``WIRES_INGEST_TOKENS`` as token -> feed name."""
-        feeds: dict[str, str] = {}
-        for item in self.ingest_tokens.split(","):
-            if item.strip():
-                feed, _, token = item.strip().partition(":")
-                feeds[token.strip()] = feed.strip()
-        return feeds
+        return {token: feed for feed, token in _token_entries(self.ingest_tokens)}
 
     @property
     def bootstrap_servers(self) -> list[str]:
@@ -138,6 +133,16 @@ class Settings:
         if self.ssl_cafile:
             kw["ssl_cafile"] = self.ssl_cafile
         return kw
+
+
+def _token_entries(tokens: str) -> list[tuple[str, str]]:
+    """``feed:token[,feed:token]`` as (feed, token) pairs; an entry without ``:`` has
+    an empty feed (and fails validation)."""
+    entries = []
+    for item in filter(str.strip, tokens.split(",")):
+        feed, sep, token = item.strip().partition(":")
+        entries.append((feed.strip() if sep else "", token.strip()))
+    return entries
 
 
 def _env_name(field_name: str) -> str:
@@ -200,9 +205,8 @@ def _validate(s: Settings) -> None:
         raise ConfigError(f"WIRES_LOG_LEVEL must be one of {sorted(_LOG_LEVELS)}")
     if s.max_story_bytes < 1 or s.max_story_lines < 1:
         raise ConfigError("WIRES_MAX_STORY_BYTES and WIRES_MAX_STORY_LINES must be positive")
-    for item in filter(str.strip, s.ingest_tokens.split(",")):
-        feed, sep, token = item.strip().partition(":")
-        if not sep or not feed.strip() or len(token.strip()) < 16:
+    for feed, token in _token_entries(s.ingest_tokens):
+        if not feed or len(token) < 16:
             raise ConfigError(
                 "WIRES_INGEST_TOKENS: each entry must be feed:token with a token of 16+ "
                 "characters (the entry is not shown: it holds a secret)"

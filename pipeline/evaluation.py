@@ -139,14 +139,12 @@ def per_topic_table(gold: list[str], predicted: list[str]) -> str:
 
 
 @dataclass(slots=True)
-class SectionReport:
-    """Section labels on gold stories read without their kicker line."""
+class Predictions:
+    """Gold and predicted section labels, with each story's language."""
 
-    names: list[str]
-    gold: list[str]
-    predicted: list[str]
-    languages: list[str]
-    kicker_misses: list[str]  # stories whose topic-naming kicker did not decide the label
+    gold: list[str] = field(default_factory=list)
+    predicted: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
 
     def accuracy(self, language: str | None = None) -> float:
         pairs = [
@@ -155,6 +153,15 @@ class SectionReport:
             if language in (None, lang)
         ]
         return sum(g == p for g, p in pairs) / max(1, len(pairs))
+
+
+@dataclass(slots=True)
+class SectionReport(Predictions):
+    """Section labels on gold stories read without their kicker line."""
+
+    names: list[str] = field(default_factory=list)
+    # stories whose topic-naming kicker did not decide the label
+    kicker_misses: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         wrong = [
@@ -179,7 +186,7 @@ def score_sections(pairs: Iterable[tuple[Path, dict]]) -> SectionReport:
     check that, with the kicker kept, a kicker that names a topic always wins."""
     from pipeline.text.sections import kicker_topic
 
-    report = SectionReport([], [], [], [], [])
+    report = SectionReport()
     for path, gold in pairs:
         if not gold.get("section"):
             continue

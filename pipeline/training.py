@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.evaluation import per_topic_table
+from pipeline.evaluation import Predictions, per_topic_table
 from pipeline.text import sections
 from pipeline.text.classifier import MODEL_FILE
 from pipeline.text.engine import enrich
@@ -78,19 +78,8 @@ def make_estimator():  # -> sklearn Pipeline (imported lazily: training only)
 
 
 @dataclass(slots=True)
-class CrossValidation:
-    labels: list[str]
-    gold: list[str]
-    predicted: list[str]
-    languages: list[str]
-
-    def accuracy(self, language: str | None = None) -> float:
-        pairs = [
-            (g, p)
-            for g, p, lang in zip(self.gold, self.predicted, self.languages, strict=True)
-            if language in (None, lang)
-        ]
-        return sum(g == p for g, p in pairs) / max(1, len(pairs))
+class CrossValidation(Predictions):
+    """Out-of-fold predictions of the training stories."""
 
     def render(self) -> str:
         lines = [
@@ -109,9 +98,7 @@ def cross_validate(examples: list[Example]) -> CrossValidation:
     labels = [e.label for e in examples]
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
     predicted = cross_val_predict(make_estimator(), texts, labels, cv=folds)
-    return CrossValidation(
-        sorted(set(labels)), labels, list(predicted), [e.language for e in examples]
-    )
+    return CrossValidation(labels, list(predicted), [e.language for e in examples])
 
 
 def export(estimator, path: Path, version: str) -> None:

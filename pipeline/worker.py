@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY, start_http_server
 
 from pipeline import topics
 from pipeline.config import Settings
+from pipeline.serving import setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,7 @@ def run(settings: Settings) -> int:
     from pipeline.app import create_app
     from pipeline.metrics import PipelineMetrics
 
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.log_level)
     logging.getLogger("kafka").setLevel(logging.WARNING)
     partitions = wait_for_topics(settings)
     log.info("topics ready on %s: %s", settings.broker, partitions)

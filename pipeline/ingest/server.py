@@ -12,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -42,8 +40,8 @@ from pipeline.ingest.stories import (
     ndjson_records,
     plain_record,
 )
+from pipeline.serving import is_loopback, serve_until_stopped, setup_logging
 from pipeline.text.story import iso_utc
-from pipeline.web.server import is_loopback, url_of
 
 log = logging.getLogger(__name__)
 
@@ -319,44 +317,21 @@ async def serve(
     app = create_app(settings, publisher)
     _announce(settings, app[INGEST].tokens)
     # In-flight requests get their acknowledgements before the producer closes.
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=ack_timeout + 1)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, settings.bind, settings.ingest_port)
-        try:
-            await site.start()
-        except OSError as exc:
-            log.error("cannot listen on %s:%s: %s", settings.bind, settings.ingest_port, exc)
-            return 1
-        host, port = runner.addresses[0][:2]
-        log.info("ingest on %s (wires.raw on %s)", url_of(host, port), settings.broker)
-        if on_ready is not None:
-            on_ready(url_of(host, port))
-        await _wait(stop)
-    finally:
-        await runner.cleanup()
-    return 0
-
-
-async def _wait(stop: asyncio.Event) -> None:
-    loop = asyncio.get_running_loop()
-    signals = [signal.SIGINT, signal.SIGTERM]
-    if threading.current_thread() is not threading.main_thread():
-        signals = []
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
+    return await serve_until_stopped(
+        app,
+        bind=settings.bind,
+        port=settings.ingest_port,
+        stop=stop,
+        name="ingest",
+        on_listening=lambda url: log.info("ingest on %s (wires.raw on %s)", url, settings.broker),
+        on_ready=on_ready,
+        shutdown_timeout=ack_timeout + 1,
+    )
 
 
 def run(settings: Settings) -> int:
     """``python -m pipeline ingest``: serve until Ctrl-C or SIGTERM, then return 0."""
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.log_level)
     # kafka-python logs each refused connection as an ERROR; our own lines say when the
     # broker is unreachable, once per outage.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)

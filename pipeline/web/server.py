@@ -28,11 +28,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
-import signal
 import sys
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +40,7 @@ from aiohttp import web
 from yarl import URL
 
 from pipeline.config import Settings
+from pipeline.serving import is_loopback, serve_until_stopped, setup_logging
 from pipeline.web import sse
 from pipeline.web.hub import Hub
 from pipeline.web.source import StorySource
@@ -140,17 +138,6 @@ class Dashboard:
 
 DASHBOARD = web.AppKey("dashboard", Dashboard)
 PUMP = web.AppKey("pump", asyncio.Task)
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``)."""
-    name = host.strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def _host_of(request: web.Request) -> str | None:
@@ -270,10 +257,6 @@ def create_app(
     return app
 
 
-def url_of(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
-
-
 async def serve(
     settings: Settings,
     *,
@@ -298,43 +281,28 @@ async def serve(
         bind=settings.bind,
         snapshot_limit=capacity,
     )
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, settings.bind, settings.dashboard_port)
-        try:
-            await site.start()
-        except OSError as exc:
-            log.error("cannot listen on %s:%s: %s", settings.bind, settings.dashboard_port, exc)
-            return 1
-        host, port = runner.addresses[0][:2]
+
+    def started(url: str) -> None:
         source.start()
-        url = url_of(host, port)
         log.info("dashboard on %s (wires.enriched on %s)", url, settings.broker)
-        if on_ready is not None:
-            on_ready(url)
-        signals = [signal.SIGINT, signal.SIGTERM]
-        if threading.current_thread() is threading.main_thread():
-            for sig in signals:
-                loop.add_signal_handler(sig, stop.set)
-        else:
-            signals = []
-        try:
-            await stop.wait()
-        finally:
-            for sig in signals:
-                loop.remove_signal_handler(sig)
+
+    try:
+        return await serve_until_stopped(
+            app,
+            bind=settings.bind,
+            port=settings.dashboard_port,
+            stop=stop,
+            name="dashboard",
+            on_listening=started,
+            on_ready=on_ready,
+        )
     finally:
-        await runner.cleanup()
         await asyncio.to_thread(source.stop)
-    return 0
 
 
 def run(settings: Settings) -> int:
     """``python -m pipeline dashboard``: serve until Ctrl-C or SIGTERM, then return 0."""
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.log_level)
     logging.getLogger("kafka").setLevel(logging.ERROR)  # our status line says why
 
     def ready(url: str) -> None:

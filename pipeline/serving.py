@@ -1,0 +1,86 @@
+"""The life cycle the web services share (dashboard, ingest): listen, say where, wait
+for Ctrl-C or SIGTERM (or a test's stop event), shut down cleanly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``)."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def url_of(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+async def serve_until_stopped(
+    app: web.Application,
+    *,
+    bind: str,
+    port: int,
+    stop: asyncio.Event,
+    name: str,
+    on_listening: Callable[[str], None] | None = None,
+    on_ready: Callable[[str], None] | None = None,
+    shutdown_timeout: float = 2.0,
+) -> int:
+    """Serve ``app`` on ``bind:port`` until ``stop`` is set (or SIGINT/SIGTERM when run in
+    the main thread); 1 if it cannot listen, else 0. ``on_listening`` then ``on_ready``
+    get the URL, with the real port when ``port`` is 0."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    try:
+        try:
+            await web.TCPSite(runner, bind, port).start()
+        except OSError as exc:
+            log.error("%s cannot listen on %s:%s: %s", name, bind, port, exc)
+            return 1
+        host, real_port = runner.addresses[0][:2]
+        url = url_of(host, real_port)
+        if on_listening is not None:
+            on_listening(url)
+        if on_ready is not None:
+            on_ready(url)
+        await _wait(stop)
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+async def _wait(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if threading.current_thread() is not threading.main_thread():
+        signals = []  # only the main thread may install signal handlers
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+def setup_logging(level: str) -> None:
+    """The log format every long-running command uses."""
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
