@@ -118,6 +118,15 @@ def wait_port_free(port: int, host: str = HOST, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def port_open(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
+    """True when something accepts TCP connections on ``host:port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def metadata_ready(bootstrap: str, timeout: float = 2.0) -> bool:
     """True when a kafka-python client can connect to ``bootstrap`` and fetch metadata."""
     from kafka import KafkaAdminClient
@@ -341,7 +350,8 @@ class EmbeddedBroker:
                     f"broker on {bootstrap} exited with code {code} during start;"
                     f" log {self._log_path}:\n{self.log_tail()}"
                 )
-            if metadata_ready(bootstrap, timeout=1.0):
+            # The cheap TCP check first: kafka-python logs an ERROR per refused connect.
+            if port_open(self.port, self.host) and metadata_ready(bootstrap, timeout=1.0):
                 # The port may answer for another process: make sure ours is alive.
                 if self._proc.poll() is None:
                     return

@@ -1,0 +1,86 @@
+"""ensure_topics creates what is missing, keeps what exists and waits for the broker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import pytest
+from kafka import KafkaAdminClient
+
+from pipeline.broker import EmbeddedBroker, free_port
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
+from pipeline.topics import TopicError, ensure_topics
+
+pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
+
+
+def partitions_on_broker(bootstrap: str, names: list[str]) -> dict[str, int]:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        return {t["name"]: len(t["partitions"]) for t in admin.describe_topics(names)}
+    finally:
+        admin.close()
+
+
+def test_creates_missing_topics_with_the_settings_partition_count(broker, unique_name):
+    names = [unique_name("raw"), unique_name("enriched")]
+    settings = Settings(broker=broker.bootstrap, partitions=3)
+
+    assert ensure_topics(settings, names) == {names[0]: 3, names[1]: 3}
+    assert partitions_on_broker(broker.bootstrap, names) == {names[0]: 3, names[1]: 3}
+
+
+def test_explicit_partitions_win_over_settings(broker, unique_name):
+    name = unique_name("explicit")
+    settings = Settings(broker=broker.bootstrap, partitions=3)
+    assert ensure_topics(settings, [name], partitions=2) == {name: 2}
+
+
+def test_existing_topic_with_other_count_is_kept_and_reported(broker, unique_name, caplog):
+    old, new = unique_name("old"), unique_name("new")
+    settings = Settings(broker=broker.bootstrap, partitions=2)
+    ensure_topics(settings, [old])
+
+    with caplog.at_level(logging.INFO, logger="pipeline.topics"):
+        counts = ensure_topics(settings, [old, new], partitions=5)
+
+    assert counts == {old: 2, new: 5}
+    assert partitions_on_broker(broker.bootstrap, [old]) == {old: 2}
+    assert f"topic {old} already exists with 2 partitions (wanted 5); keeping it" in caplog.text
+    assert f"created topic {new} with 5 partitions" in caplog.text
+
+
+def test_second_call_is_a_no_op(broker, unique_name, caplog):
+    name = unique_name("twice")
+    settings = Settings(broker=broker.bootstrap, partitions=2)
+    ensure_topics(settings, [name])
+    with caplog.at_level(logging.INFO, logger="pipeline.topics"):
+        assert ensure_topics(settings, [name]) == {name: 2}
+    assert [r.getMessage() for r in caplog.records if r.name == "pipeline.topics"] == []
+
+
+def test_waits_for_a_broker_that_starts_late(caplog):
+    port = free_port()
+    late = EmbeddedBroker(port)
+    timer = threading.Timer(2.5, late.start)
+    timer.start()
+    try:
+        with caplog.at_level(logging.WARNING, logger="pipeline.topics"):
+            counts = ensure_topics(Settings(broker=f"127.0.0.1:{port}", partitions=1), timeout=30)
+        # By default: the pipeline's topics (and whatever else the workers need).
+        assert {TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER} <= counts.keys()
+        assert set(counts.values()) == {1}
+        assert "not reachable yet" in caplog.text
+    finally:
+        timer.join()
+        late.stop()
+
+
+def test_unreachable_broker_gives_up_after_timeout():
+    settings = Settings(broker=f"127.0.0.1:{free_port()}")
+    started = time.monotonic()
+    with pytest.raises(TopicError, match="not reachable after"):
+        ensure_topics(settings, timeout=3)
+    assert time.monotonic() - started < 10

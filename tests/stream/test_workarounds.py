@@ -1,0 +1,265 @@
+"""The workarounds: true end offsets on Tansu, seek-before-resume in Faust recovery,
+and the fast-join Faust settings. The restart test lives in test_recovery_race.py."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import AsyncMock, MagicMock
+
+import aiokafka
+import pytest
+from faust.tables.recovery import Recovery
+from faust.types import TP
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from pipeline import workarounds
+from pipeline.config import Settings
+
+BATCHES, PER_BATCH = 3, 10
+
+
+@pytest.fixture
+def patched() -> Iterator[None]:
+    """Workarounds installed for the test, then the previous state restored."""
+    was_installed = workarounds.installed()
+    workarounds.install()
+    yield
+    if not was_installed:
+        workarounds.uninstall()
+
+
+@pytest.fixture
+def unpatched() -> Iterator[None]:
+    was_installed = workarounds.installed()
+    workarounds.uninstall()
+    yield
+    if was_installed:
+        workarounds.install()
+
+
+@pytest.fixture
+def three_batches(broker, unique_name) -> str:
+    """A topic whose partition 0 holds 3 record batches of 10 (end offset 30)."""
+    topic = unique_name("batches")
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=200)
+    for _ in range(BATCHES):
+        for i in range(PER_BATCH):
+            producer.send(topic, f"v{i}".encode(), partition=0)
+        producer.flush()  # one batch per flush
+    producer.close()
+    return topic
+
+
+def aiokafka_ends(bootstrap: str, topic: str) -> dict[str, int]:
+    """End offset by ``end_offsets``, by ``seek_to_end`` and by ``auto_offset_reset``."""
+
+    async def run() -> dict[str, int]:
+        tp = aiokafka.TopicPartition(topic, 0)
+        consumer = aiokafka.AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, auto_offset_reset="latest", enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            consumer.assign([tp])
+            reset = await consumer.position(tp)  # no committed offset: reset to "latest"
+            ends = await consumer.end_offsets([tp])
+            await consumer.seek_to_end(tp)
+            return {
+                "end_offsets": ends[tp],
+                "seek_to_end": await consumer.position(tp),
+                "reset": reset,
+            }
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(run())
+
+
+# -- Tansu ListOffsets(LATEST) ---------------------------------------------------------------
+
+
+@pytest.mark.broker
+def test_tansu_listoffsets_bug_is_still_there(broker, three_batches, unpatched):
+    """Canary: when this fails, Tansu returns the real end; drop workaround 1."""
+    assert aiokafka_ends(broker.bootstrap, three_batches) == dict.fromkeys(
+        ("end_offsets", "seek_to_end", "reset"), 21
+    )
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap)
+    tp = TopicPartition(three_batches, 0)
+    assert consumer.end_offsets([tp]) == {tp: 21}
+    consumer.close()
+
+
+@pytest.mark.broker
+def test_aiokafka_gets_the_true_end_offset(broker, three_batches, patched):
+    assert aiokafka_ends(broker.bootstrap, three_batches) == dict.fromkeys(
+        ("end_offsets", "seek_to_end", "reset"), BATCHES * PER_BATCH
+    )
+
+
+@pytest.mark.broker
+def test_kafka_python_helper_gets_the_true_end_offset(broker, three_batches, unique_name):
+    empty = unique_name("empty")
+    KafkaProducer(bootstrap_servers=broker.bootstrap).partitions_for(empty)  # auto-creates
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap)
+    tps = [
+        TopicPartition(three_batches, 0),
+        TopicPartition(three_batches, 1),
+        TopicPartition(empty, 0),
+    ]
+    assert workarounds.end_offsets(consumer, tps) == {tps[0]: 30, tps[1]: 0, tps[2]: 0}
+    consumer.close()
+
+
+@pytest.mark.broker
+def test_correction_never_lowers_an_offset(broker, three_batches, patched, monkeypatch):
+    """On a broker with a right ListOffsets, a lower watermark must not win."""
+
+    async def lower_marks(fetcher: Any, node_id: int, positions: dict) -> dict:
+        return {tp: offset - 5 for tp, offset in positions.items()}
+
+    monkeypatch.setattr(workarounds, "_fetch_end_marks", lower_marks)
+    assert aiokafka_ends(broker.bootstrap, three_batches)["end_offsets"] == 21
+
+
+def test_end_mark_uses_last_stable_offset_when_reading_committed():
+    partition = (0, 0, 30, 25, 0, [], -1, b"")  # partition, error, highwater, lso, ...
+    assert workarounds._end_mark(partition, 11, read_committed=False) == 30
+    assert workarounds._end_mark(partition, 11, read_committed=True) == 25
+    assert workarounds._end_mark((*partition[:3], b""), 1, read_committed=True) == 30
+
+
+# -- Faust recovery race (issue #596) -------------------------------------------------------
+
+STREAM_TP, CHANGELOG_TP = TP("in", 0), TP("app-seen-changelog", 0)
+
+
+def fake_recovery(calls: list[Any]) -> MagicMock:
+    """Just enough of a faust Recovery to run its resume paths and log their order."""
+
+    async def perform_seek() -> None:
+        calls.append("seek")
+
+    async def wait(coro: Any, timeout: float | None = None) -> None:
+        await coro
+
+    consumer = MagicMock()
+    consumer.assignment.return_value = {STREAM_TP, CHANGELOG_TP}
+    consumer.perform_seek = perform_seek
+    consumer.resume_partitions.side_effect = lambda tps: calls.append(("resume", set(tps)))
+    consumer.resume_flow.side_effect = lambda: calls.append("resume_flow")
+    app = MagicMock()
+    app.consumer = consumer
+    app.consumer_generation_id = 7
+    app.on_rebalance_complete.send = AsyncMock()
+    app._fetcher.maybe_start = AsyncMock()
+    app.flow_control.resume.side_effect = lambda: calls.append("flow_control.resume")
+    app.assignor.assigned_standbys.return_value = set()
+    recovery = MagicMock()
+    recovery.app = app
+    recovery.tables.values.return_value = []
+    recovery._wait = wait
+    recovery._is_changelog_tp = lambda tp: tp.topic.endswith("-changelog")
+    return recovery
+
+
+FIXED_ORDER = ["seek", ("resume", {STREAM_TP}), "flow_control.resume", "resume_flow"]
+
+
+@pytest.mark.parametrize("method", ["on_recovery_completed", "_resume_streams"])
+def test_patched_recovery_seeks_before_it_resumes(method, patched):
+    calls: list[Any] = []
+    asyncio.run(getattr(Recovery, method)(fake_recovery(calls), 7))
+    assert calls == FIXED_ORDER
+
+
+@pytest.mark.parametrize("method", ["on_recovery_completed", "_resume_streams"])
+def test_faust_still_resumes_before_it_seeks(method, unpatched):
+    """Canary: when this fails, Faust seeks first by itself; drop workaround 2."""
+    calls: list[Any] = []
+    asyncio.run(getattr(Recovery, method)(fake_recovery(calls), 7))
+    assert calls[:2] == [("resume", {STREAM_TP}), "seek"]
+
+
+def test_patched_recovery_does_nothing_on_a_stale_generation(patched):
+    calls: list[Any] = []
+    asyncio.run(Recovery.on_recovery_completed(fake_recovery(calls), 6))
+    assert calls == []
+
+
+def run_fetch(active: set[TP] | None) -> tuple[Any, Any]:
+    """Call the consumer thread's ``_fetch_records``; return (result, what aiokafka got)."""
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    thread, consumer = MagicMock(), MagicMock()
+    thread.consumer.flow_active = True
+    consumer._closed = consumer._fetcher._closed = False
+    consumer._fetcher.fetched_records = AsyncMock(return_value={"records": 1})
+    result = asyncio.run(AIOKafkaConsumerThread._fetch_records(thread, consumer, active, 1.0))
+    calls = consumer._fetcher.fetched_records.await_args_list
+    return result, calls[0].args[0] if calls else None
+
+
+def test_fetch_follows_the_live_set_but_never_means_all(patched):
+    live = {STREAM_TP}
+    result, partitions = run_fetch(live)
+    assert result == {"records": 1}
+    assert STREAM_TP in partitions
+    live.clear()  # Faust pauses the partition while aiokafka waits for records
+    assert partitions and STREAM_TP not in partitions  # aiokafka: "partitions and tp not in"
+
+
+def test_fetch_with_no_active_partition_asks_for_nothing(patched):
+    assert run_fetch(set()) == ({}, None)
+    assert run_fetch(None) == ({"records": 1}, None)  # client-only app: all, as before
+
+
+# -- install / settings -----------------------------------------------------------------------
+
+
+def patch_targets() -> tuple[Any, ...]:
+    from aiokafka.consumer.fetcher import Fetcher
+
+    return (Fetcher._proc_offset_request, Recovery.on_recovery_completed, Recovery._resume_streams)
+
+
+def test_install_is_idempotent_and_uninstall_restores(unpatched):
+    originals = patch_targets()
+    workarounds.install()
+    once = patch_targets()
+    workarounds.install()
+    assert patch_targets() == once
+    assert all(a is not b for a, b in zip(originals, once, strict=True))
+    workarounds.uninstall()
+    assert patch_targets() == originals
+
+
+def test_faust_settings_come_from_settings():
+    settings = Settings(
+        session_timeout=4.0,
+        heartbeat_interval=0.7,
+        rebalance_timeout=5.0,
+        commit_interval=2.0,
+        partitions=6,
+        replication=1,
+    )
+    options = workarounds.faust_settings(settings)
+    assert options["broker_session_timeout"] == 4.0
+    assert options["broker_heartbeat_interval"] == 0.7
+    assert options["broker_rebalance_timeout"] == 5.0
+    assert options["broker_commit_interval"] == 2.0
+    assert options["topic_partitions"] == 6
+    assert options["processing_guarantee"] == "at_least_once"
+
+
+def test_faust_accepts_the_settings():
+    import faust
+
+    fast = Settings(session_timeout=3.0, heartbeat_interval=0.5, rebalance_timeout=3.0)
+    app = faust.App("wires-settings-check", autodiscover=False, **workarounds.faust_settings(fast))
+    assert app.conf.broker_session_timeout == 3.0
+    assert app.conf.broker_heartbeat_interval == 0.5
+    assert app.conf.broker_rebalance_timeout == 3.0
+    assert app.conf.producer_max_batch_size == 256 * 1024
