@@ -27,9 +27,12 @@ def test_worker_waits_for_a_broker_that_is_not_there_yet(tmp_path):
         assert worker.proc is not None and worker.proc.poll() is None, worker.log()
         assert "not ready" in worker.log() and "retrying in" in worker.log()
         with EmbeddedBroker(port) as broker:
-            harness.feed_files(broker.bootstrap, harness.SAMPLES[:3])
-            events = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 3, timeout=120)
-            assert len(events) == 3
+            try:
+                harness.feed_files(broker.bootstrap, harness.SAMPLES[:3])
+                events = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 3, timeout=120)
+                assert len(events) == 3
+            finally:
+                worker.stop()  # before the broker goes: a worker without one stops slowly
     finally:
         worker.stop()
 
