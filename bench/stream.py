@@ -242,6 +242,18 @@ def main(argv: list[str] | None = None) -> int:
         f"    to a subscriber receiving it:   p50 {lat['received_p50'] * 1000:6.1f} ms  "
         f"p99 {lat['received_p99'] * 1000:6.1f} ms"
     )
+
+    if args.scaling_stories:
+        n = args.scaling_stories
+        worker = ["-m", "pipeline", "worker"]
+        one = throughput(worker, TOPIC_ENRICHED, n, workers=1)
+        two = throughput(worker, TOPIC_ENRICHED, n, workers=2)
+        print(
+            f"  scaling: a backlog of {n:,} stories on 8 partitions, broker on the same "
+            f"machine ({os.cpu_count()} cores)"
+        )
+        print(f"    1 worker  {one:>7,.0f} stories/s")
+        print(f"    2 workers {two:>7,.0f} stories/s   speed-up {two / one:.2f}x")
     return 0
 
 
