@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Literal
 
 from pipeline.text import blocks, classifier, dates, language, normalise, sections, versions
 from pipeline.text.dateline import usual_place
@@ -29,12 +30,20 @@ class EmptyStory(ValueError):
     """Input with no headline and no body text: nothing a reader could use."""
 
 
-def enrich(raw: bytes | str, meta: Meta | None = None, *, now: dt.datetime | None = None) -> Story:
+def enrich(
+    raw: bytes | str,
+    meta: Meta | None = None,
+    *,
+    now: dt.datetime | None = None,
+    section_model: classifier.SectionModel | Literal["shipped"] | None = "shipped",
+) -> Story:
     """Read one raw story.
 
-    Raises :class:`~pipeline.text.normalise.DecodeError` for bytes that are not
-    text and :class:`EmptyStory` when no headline or body is left; callers
-    dead-letter both with the message as the reason.
+    ``section_model`` is the section classifier: the one shipped in the package by
+    default, None for kickers only. Raises
+    :class:`~pipeline.text.normalise.DecodeError` for bytes that are not text and
+    :class:`EmptyStory` when no headline or body is left; callers dead-letter both
+    with the message as the reason.
     """
     meta = meta or Meta()
     lines = normalise.lines(raw)
@@ -53,7 +62,8 @@ def enrich(raw: bytes | str, meta: Meta | None = None, *, now: dt.datetime | Non
 
     kicker = lines[layout.kicker] if layout.kicker is not None else None
     tokens = classifier_words(classifier_text(headline, body))
-    section = _section(kicker, tokens)
+    model = classifier.default_model() if section_model == "shipped" else section_model
+    section = _section(kicker, tokens, model)
     dateline = _dateline(lines, layout, meta.received_at)
     return Story(
         id=story_id(layout.agency, dateline.text, headline, body),
@@ -80,11 +90,12 @@ def enrich(raw: bytes | str, meta: Meta | None = None, *, now: dt.datetime | Non
     )
 
 
-def _section(kicker: str | None, tokens: list[str]) -> Section:
+def _section(
+    kicker: str | None, tokens: list[str], model: classifier.SectionModel | None
+) -> Section:
     """The kicker's topic when it names one, else the model's; the model's best other
     topic as runner-up either way."""
     topic = sections.kicker_topic(kicker) if kicker else None
-    model = classifier.default_model()
     prediction = model.predict_words(tokens) if model is not None else None
     if topic is None and prediction is None:
         return Section(None, None, kicker, None, None, None, None)
@@ -185,10 +196,11 @@ _ID_FOLD = (
 
 
 def _fold(text: str) -> str:
+    """Casefolded, typographic quotes straightened (whitespace is already single)."""
     for typographic, plain in _ID_FOLD:
         if typographic in text:
             text = text.replace(typographic, plain)
-    return " ".join(text.casefold().split())
+    return text.casefold()
 
 
 def story_id(agency: str | None, dateline: str | None, headline: str, body: list[str]) -> str:

@@ -18,7 +18,7 @@ _WORDS: dict[str, tuple[tuple[str, float], ...]] = {
     w: tuple((lang, 1 / len(ls)) for lang in sorted(ls)) for w, ls in _LANGS_OF.items()
 }
 
-_SAMPLE_WORDS = 120
+_SAMPLE_WORDS = 80
 _MIN_HITS = 3
 
 

@@ -36,7 +36,6 @@ _NOTES = [
     (re.compile(row["pattern"], re.IGNORECASE), row.get("signal", ""), row.get("pubstatus"))
     for row in _TABLE["note"]
 ]
-_NOTE_GATE = re.compile(r"\(|please|story headlined|no substitute", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +65,8 @@ def read(headline: str, lines: Iterable[str] = ()) -> VersionMarks:
         pubstatus = status or pubstatus
         stem = rest[separator.end() :]
     for line in lines:
-        if len(line) > 400 or _NOTE_GATE.search(line) is None:
+        # Every note is in brackets or speaks of the "story": skip the rest cheaply.
+        if len(line) > 400 or not (line.startswith("(") or "story" in line.lower()):
             continue
         for pattern, signal, status in _NOTES:
             if pattern.search(line):
