@@ -21,6 +21,13 @@ def settings_of(args: argparse.Namespace) -> Settings:
     return from_env(broker=getattr(args, "broker", None))
 
 
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print the effective settings, secrets masked."""
+    for name, value in settings_of(args).masked().items():
+        print(f"{name} = {value}")
+    return 0
+
+
 def cmd_enrich(args: argparse.Namespace) -> int:
     from pipeline import enrich_files
 
@@ -82,7 +89,11 @@ def cmd_feed(args: argparse.Namespace) -> int:
     from pipeline.events import normalise_time
 
     settings = settings_of(args)
-    received_at = normalise_time(args.received_at) if args.received_at else None
+    try:
+        received_at = normalise_time(args.received_at) if args.received_at else None
+    except ValueError:
+        print(f"feed: --received-at {args.received_at!r} is not an ISO 8601 time", file=sys.stderr)
+        return 2
     producer = feed.make_producer(settings)
     try:
         if args.watch:
@@ -210,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the model (the one shipped in the package)",
     )
     train.add_argument("--no-cv", action="store_true", help="skip cross-validation")
+
+    add("config", cmd_config, "print the effective settings (secrets masked)", kafka=True)
 
     broker = add("broker", cmd_broker, "run the embedded Kafka broker (Tansu) in the foreground")
     broker.add_argument("--port", type=int, default=9092, help="port on 127.0.0.1 (9092)")
