@@ -116,6 +116,12 @@ def read_until(
     return events
 
 
+def until_all(ids: Iterable[str]) -> Callable[[list[dict]], bool]:
+    """A ``read_until`` condition: every one of ``ids`` (``source.original_id``) is in."""
+    wanted = set(ids)
+    return lambda events: {e["source"]["original_id"] for e in events} >= wanted
+
+
 def count_in(bootstrap: str, topic: str, n: int, timeout: float = 90.0) -> list[dict]:
     """Read until at least ``n`` events are there."""
     return read_until(bootstrap, topic, lambda events: len(events) >= n, timeout)

@@ -148,7 +148,7 @@ def test_tail_prints_filters_and_stops(broker):
         enriched("AFP", "sport", "Wroblewski runs world lead", "Gdansk"),
         enriched("EFE", "sport", "La Canada gana el Abierto", "Buenos Aires"),
     ):
-        producer.send(TOPIC_ENRICHED, value)
+        producer.send(TOPIC_ENRICHED, value, key=b"one-partition-keeps-order")
     producer.flush()
     producer.close()
     result = wires(

@@ -32,7 +32,7 @@ def test_partitions_move_to_the_remaining_worker(sig, tmp_path):
             events = harness.read_until(
                 broker.bootstrap,
                 TOPIC_ENRICHED,
-                lambda ev: {e["source"]["original_id"] for e in ev} >= set(ids),
+                harness.until_all(ids),
                 timeout=150,
             )
         finally:

@@ -63,7 +63,7 @@ def interrupted_run(bootstrap: str, workdir, sig: int, tag: str) -> tuple[int, i
         events = harness.read_until(
             bootstrap,
             TOPIC_ENRICHED,
-            lambda ev: {e["source"]["original_id"] for e in mine(ev)} >= set(ids),
+            harness.until_all(ids),
             timeout=120,
         )
     finally:
