@@ -33,13 +33,20 @@ def samples_dir() -> Path:
 
 class Child:
     """A pipeline command in its own process group, so Ctrl-C reaches only us and we
-    stop the children in order."""
+    stop the children in order; its output goes to ``log_path``, keeping the terminal
+    for the stories."""
 
-    def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, name: str, args: list[str], env: dict[str, str], log_path: Path) -> None:
         self.name = name
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", *args], env=env, start_new_session=True
-        )
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "pipeline", *args],
+                env=env,
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def stop(self) -> None:
         if self.proc.poll() is not None:
@@ -54,6 +61,7 @@ class Child:
 
 def run(settings: Settings, *, feed_samples: bool = True, out: TextIO = sys.stdout) -> int:
     inbox = Path(settings.data_dir) / "inbox"
+    logs = Path(settings.data_dir) / "logs"
     with ExitStack() as stack:
         print("starting the embedded broker ...", file=out, flush=True)
         broker = stack.enter_context(EmbeddedBroker())
@@ -70,9 +78,9 @@ def run(settings: Settings, *, feed_samples: bool = True, out: TextIO = sys.stdo
             "WIRES_METRICS_PORT": str(settings.metrics_port),
             "WIRES_DASHBOARD_PORT": str(settings.dashboard_port),
         }
-        worker = Child("worker", ["worker"], env)
+        worker = Child("worker", ["worker"], env, logs / "worker.log")
         stack.callback(worker.stop)
-        dashboard = Child("dashboard", ["dashboard"], env)
+        dashboard = Child("dashboard", ["dashboard"], env, logs / "dashboard.log")
         stack.callback(dashboard.stop)
 
         producer = feed.make_producer(settings)
@@ -87,7 +95,7 @@ def run(settings: Settings, *, feed_samples: bool = True, out: TextIO = sys.stdo
         stack.callback(drop.stop)
 
         pids = [worker.proc.pid, dashboard.proc.pid, broker.pid]
-        print(_where_to_look(settings, inbox, pids), file=out, flush=True)
+        print(_where_to_look(settings, inbox, logs, pids), file=out, flush=True)
         with suppress(KeyboardInterrupt):
             tail.tail(settings, out=out, from_beginning=True)
         print("\nstopping: drop folder, dashboard, worker, broker ...", file=out, flush=True)
@@ -103,7 +111,7 @@ def _port_or_free(port: int, host: str) -> int:
     return free_port(host)
 
 
-def _where_to_look(settings: Settings, inbox: Path, pids: list[int | None]) -> str:
+def _where_to_look(settings: Settings, inbox: Path, logs: Path, pids: list[int | None]) -> str:
     python = Path(sys.executable)
     host = settings.bind
     return "\n".join(
@@ -116,6 +124,7 @@ def _where_to_look(settings: Settings, inbox: Path, pids: list[int | None]) -> s
             f"  broker      {settings.broker}   (export WIRES_BROKER={settings.broker})",
             f"  feed        {python} -m pipeline feed --broker {settings.broker} FILE...",
             f"  tail        {python} -m pipeline tail --broker {settings.broker} --from-beginning",
+            f"  logs        {logs}/worker.log, {logs}/dashboard.log",
             f"  processes   worker, dashboard, broker: {' '.join(str(p) for p in pids if p)}",
             "  Ctrl-C stops everything.",
             "",
