@@ -9,7 +9,7 @@ import ipaddress
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -84,3 +84,25 @@ def setup_logging(level: str) -> None:
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+
+
+def run_service(
+    name: str,
+    serve: Callable[[Callable[[str], None]], Awaitable[int]],
+    *,
+    log_level: str,
+    kafka_log_level: int = logging.ERROR,
+) -> int:
+    """A command's main: logging set up, ``serve(on_ready)`` run until Ctrl-C or
+    SIGTERM, where it listens printed for the user. kafka-python logs every refused
+    connection; the services say once themselves when the broker is away."""
+    setup_logging(log_level)
+    logging.getLogger("kafka").setLevel(kafka_log_level)
+
+    def ready(url: str) -> None:
+        print(f"{name} on {url}  (Ctrl-C to stop)", flush=True)
+
+    try:
+        return asyncio.run(serve(ready))
+    except KeyboardInterrupt:
+        return 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -40,7 +39,7 @@ from pipeline.ingest.stories import (
     ndjson_records,
     plain_record,
 )
-from pipeline.serving import is_loopback, serve_until_stopped, setup_logging
+from pipeline.serving import is_loopback, run_service, serve_until_stopped
 from pipeline.text.story import iso_utc
 
 log = logging.getLogger(__name__)
@@ -331,15 +330,9 @@ async def serve(
 
 def run(settings: Settings) -> int:
     """``python -m pipeline ingest``: serve until Ctrl-C or SIGTERM, then return 0."""
-    setup_logging(settings.log_level)
-    # kafka-python logs each refused connection as an ERROR; our own lines say when the
-    # broker is unreachable, once per outage.
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)
-
-    def ready(url: str) -> None:
-        print(f"ingest on {url}  (Ctrl-C to stop)", file=sys.stdout, flush=True)
-
-    try:
-        return asyncio.run(serve(settings, on_ready=ready))
-    except KeyboardInterrupt:
-        return 0
+    return run_service(
+        "ingest",
+        lambda ready: serve(settings, on_ready=ready),
+        log_level=settings.log_level,
+        kafka_log_level=logging.CRITICAL,  # our own lines say when the broker is away
+    )

@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ from aiohttp import web
 from yarl import URL
 
 from pipeline.config import Settings
-from pipeline.serving import is_loopback, serve_until_stopped, setup_logging
+from pipeline.serving import is_loopback, run_service, serve_until_stopped
 from pipeline.web import sse
 from pipeline.web.hub import Hub
 from pipeline.web.source import StorySource
@@ -302,13 +301,9 @@ async def serve(
 
 def run(settings: Settings) -> int:
     """``python -m pipeline dashboard``: serve until Ctrl-C or SIGTERM, then return 0."""
-    setup_logging(settings.log_level)
-    logging.getLogger("kafka").setLevel(logging.ERROR)  # our status line says why
-
-    def ready(url: str) -> None:
-        print(f"dashboard on {url}  (Ctrl-C to stop)", file=sys.stdout, flush=True)
-
-    try:
-        return asyncio.run(serve(settings, on_ready=ready))
-    except KeyboardInterrupt:
-        return 0
+    return run_service(
+        "dashboard",
+        lambda ready: serve(settings, on_ready=ready),
+        log_level=settings.log_level,
+        kafka_log_level=logging.ERROR,  # our status line says why
+    )

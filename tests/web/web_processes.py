@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from pipeline import launcher
 
-class Child:
-    """``python -m pipeline ARGS`` in its own session, output to a log file."""
+
+class Child(launcher.Child):
+    """``python -m pipeline ARGS`` in its own session (as ``run`` starts them), output
+    to a log file the test can wait on."""
 
     def __init__(self, name: str, args: list[str], env: dict[str, str], log_dir: Path) -> None:
-        self.name = name
         self.log_path = log_dir / f"{name}-{time.monotonic_ns()}.log"
-        with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "pipeline", *args],
-                env={**os.environ, **env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        super().__init__(name, args, {**os.environ, **env}, self.log_path)
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -44,13 +36,7 @@ class Child:
             f"(exit code {self.proc.poll()}):\n{self.output()[-3000:]}"
         )
 
-    def stop(self, timeout: float = 20.0) -> int:
-        """SIGTERM, then SIGKILL after ``timeout`` s; returns the exit code."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL if it lingers; returns the exit code."""
+        super().stop()
         return self.proc.returncode
