@@ -150,14 +150,21 @@ def create_app(
     async def version_stories(stream: faust.StreamT) -> None:
         """Number each story's versions (the table is co-partitioned with this topic)
         and publish it to wires.enriched, keyed by story id."""
-        async for key, value in stream.items():
-            event = orjson.loads(value)
-            version = versions.assign(seen, key, event["id"], event["pubstatus"])
+        expiry = versions.Expiry(
+            settings.versions_ttl, interval=min(600.0, max(0.5, settings.versions_ttl / 4))
+        )
+        async for message in stream.events():
+            key, partition = message.key, message.message.partition
+            event = orjson.loads(message.value)
+            version = versions.assign(
+                seen, key, event["id"], event["pubstatus"], partition=partition
+            )
             event["version"], event["duplicate"] = version.number, version.duplicate
             published = orjson.dumps(event)
             await send_or_crash(enriched, key, published)
             if metrics is not None:
                 metrics.published(event, len(published))
+            expiry.step(seen, partition)  # stories of this partition only: see Expiry
 
     if metrics is not None:
 

@@ -55,6 +55,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WIRES_MAX_STORY_BYTES", "1048576", "Largest raw story accepted, bytes."),
     Setting("WIRES_MAX_STORY_LINES", "5000", "Most lines a raw story may have."),
     Setting(
+        "WIRES_VERSIONS_TTL",
+        "604800",
+        "Seconds a story's versions are remembered after it was last seen (7 days).",
+    ),
+    Setting(
         "WIRES_INGEST_TOKENS",
         "",
         "HTTP ingest bearer tokens, `feed:token[,feed:token]`; each token names its feed.",
@@ -92,6 +97,7 @@ class Settings:
     commit_interval: float = 1.0
     max_story_bytes: int = 1_048_576
     max_story_lines: int = 5000
+    versions_ttl: float = 604_800.0
     ingest_tokens: str = field(default="", repr=False)
     ingest_rate: float = 50.0
     ingest_burst: int = 200
@@ -211,5 +217,7 @@ def _validate(s: Settings) -> None:
                 "WIRES_INGEST_TOKENS: each entry must be feed:token with a token of 16+ "
                 "characters (the entry is not shown: it holds a secret)"
             )
+    if s.versions_ttl <= 0:
+        raise ConfigError("WIRES_VERSIONS_TTL must be positive")
     if s.ingest_rate <= 0 or s.ingest_burst < 1:
         raise ConfigError("WIRES_INGEST_RATE and WIRES_INGEST_BURST must be positive")

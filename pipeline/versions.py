@@ -1,4 +1,5 @@
-"""Number the versions of a story, remembering the versions seen of each story id.
+"""Number the versions of a story, remembering the versions seen of each story id,
+for a while.
 
 The memory is a mapping ``story_id -> state`` of plain dicts: a Faust table in
 the stream (partitioned by story id, backed by a compacted changelog), a dict in
@@ -11,6 +12,10 @@ A text already seen for the story (same ``id``) is an exact repeat: marked
 ``duplicate`` with that version's number. Repeats are never dropped: after a
 crash the remembered state can be ahead of what was delivered, and dropping a
 "repeat" then would lose the only copy.
+
+A story not seen for ``WIRES_VERSIONS_TTL`` is forgotten (:class:`Expiry`), so
+the memory stays bounded however long the pipeline runs; a version arriving
+after that starts again at 1.
 """
 
 from __future__ import annotations
@@ -39,11 +44,13 @@ def assign(
     pubstatus: str,
     *,
     now: float | None = None,
+    partition: int | None = None,
 ) -> Version:
     """The version of a story text (``content_id``), remembered in ``store``.
 
     Entries are ``{"v": latest number, "s": latest pubstatus, "t": epoch seconds,
-    "seen": {content id: number}}`` (the last :data:`MAX_REMEMBERED` texts).
+    "p": partition, "seen": {content id: number}}`` (the last :data:`MAX_REMEMBERED`
+    texts; ``partition`` is the stream partition the story id belongs to).
     """
     entry = store.get(story_id)
     if entry is not None and content_id in entry["seen"]:
@@ -58,5 +65,44 @@ def assign(
         "s": pubstatus,
         "seen": seen,
         "t": time.time() if now is None else now,
+        "p": partition,
     }
     return Version(number, duplicate=False)
+
+
+class Expiry:
+    """Forget stories not seen for ``ttl`` seconds, a few at a time.
+
+    In the stream a table entry may only be deleted while an event of the same
+    partition is being processed (the deletion goes to that partition's
+    changelog), so :meth:`step` handles one partition: every ``interval``
+    seconds it lists that partition's story ids, then each call examines at most
+    ``budget`` of them, so no call stalls the stream.
+    """
+
+    def __init__(self, ttl: float, *, interval: float = 600.0, budget: int = 200) -> None:
+        self.ttl = ttl
+        self.interval = interval
+        self.budget = budget
+        self._queue: dict[int | None, list[Any]] = {}
+        self._listed_at: dict[int | None, float] = {}
+
+    def step(
+        self, store: MutableMapping[Any, dict], partition: int | None, *, now: float | None = None
+    ) -> int:
+        """Forget up to ``budget`` expired stories of ``partition``; returns how many."""
+        moment = time.time() if now is None else now
+        queue = self._queue.setdefault(partition, [])
+        if not queue:
+            if moment - self._listed_at.get(partition, float("-inf")) < self.interval:
+                return 0
+            self._listed_at[partition] = moment
+            queue.extend(key for key, entry in store.items() if entry.get("p") == partition)
+        forgotten = 0
+        for _ in range(min(self.budget, len(queue))):
+            key = queue.pop()
+            entry = store.get(key)
+            if entry is not None and moment - entry["t"] > self.ttl:
+                del store[key]
+                forgotten += 1
+        return forgotten

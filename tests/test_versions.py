@@ -51,3 +51,20 @@ def test_offline_command_numbers_versions_among_its_inputs(tmp_path):
         (4, False, "withdrawn"),
     ]
     assert len({e["story_id"] for e in events}) == 1
+
+
+def test_expiry_forgets_old_stories_of_one_partition_a_few_at_a_time():
+    store: dict = {}
+    for i in range(10):
+        versions.assign(store, f"old-{i}", "a", "usable", now=0.0, partition=1)
+    versions.assign(store, "fresh", "a", "usable", now=95.0, partition=1)
+    versions.assign(store, "other-partition", "a", "usable", now=0.0, partition=2)
+    expiry = versions.Expiry(ttl=50.0, interval=10.0, budget=4)
+    forgotten = [expiry.step(store, 1, now=100.0) for _ in range(3)]  # 11 keys, 4 a call
+    assert sum(forgotten) == 10 and max(forgotten) <= 4
+    assert expiry.step(store, 1, now=100.0) == 0  # listed again only after the interval
+    assert set(store) == {"fresh", "other-partition"}
+    assert expiry.step(store, 1, now=140.0) == 0  # relisted: "fresh" is only 45 s old
+    assert expiry.step(store, 1, now=151.0) == 1  # relisted again: now it is 56 s old
+    assert set(store) == {"other-partition"}
+    assert versions.assign(store, "old-0", "a", "usable") == Version(1, False)  # starts again

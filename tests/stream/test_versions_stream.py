@@ -3,12 +3,15 @@ of one story are numbered by the workers' table and published in one partition."
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from pipeline import feed
 from pipeline.broker import EmbeddedBroker
 from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW
 from tests.stream import harness
+from tests.stream.test_restart import TEMPLATE
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(180)]
 
@@ -73,3 +76,48 @@ def test_versions_of_one_story(tmp_path):
         "kill": (4, False, "withdrawn", []),
     }
     assert by_name["update"]["headline"] == "Ferry capsizes off Indonesia's Sulawesi"
+
+
+def test_stories_not_seen_for_the_ttl_are_forgotten(tmp_path):
+    """With WIRES_VERSIONS_TTL=2, a story re-sent after the TTL (and after traffic on
+    every partition) is no longer known: version 1 again, not a duplicate."""
+    story = VERSIONS[0][1].encode()
+    others = [
+        TEMPLATE.format(i=f"filler-{i}").encode() for i in range(80)
+    ]  # enough to reach every partition
+    with EmbeddedBroker() as broker:
+        worker = harness.Worker(broker.bootstrap, tmp_path)
+        worker.env["WIRES_VERSIONS_TTL"] = "2"
+        worker.start()
+        try:
+            producer = harness.producer(broker.bootstrap)
+
+            def send(value: bytes, original_id: str) -> None:
+                producer.send(
+                    TOPIC_RAW,
+                    value,
+                    headers=feed.headers(
+                        feed="test",
+                        received_at=harness.RECEIVED_AT,
+                        path=None,
+                        original_id=original_id,
+                    ),
+                )
+                producer.flush()
+
+            send(story, "first")
+            harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 1)
+            time.sleep(3)
+            for i, value in enumerate(others):
+                send(value, f"filler-{i}")
+            harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 1 + len(others))
+            send(story, "again")
+            events = harness.read_until(
+                broker.bootstrap, TOPIC_ENRICHED, harness.until_all(["first", "again"])
+            )
+            producer.close()
+        finally:
+            worker.stop()
+    by_name = {e["source"]["original_id"]: e for e in events}
+    assert (by_name["first"]["version"], by_name["first"]["duplicate"]) == (1, False)
+    assert (by_name["again"]["version"], by_name["again"]["duplicate"]) == (1, False)
