@@ -20,7 +20,7 @@ from kafka import KafkaProducer
 
 from pipeline import feed, tail
 from pipeline.broker import EMBEDDED_GROUP_TIMINGS
-from pipeline.config import Settings
+from pipeline.config import TOPIC_RAW, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "pipeline" / "samples").glob("*.txt"))
@@ -79,6 +79,20 @@ def settings(bootstrap: str) -> Settings:
 
 def producer(bootstrap: str) -> KafkaProducer:
     return feed.make_producer(settings(bootstrap), linger_ms=20)
+
+
+def send_raw(
+    producer: KafkaProducer, value: bytes, original_id: str, *, key: bytes | None = None
+) -> None:
+    """One raw story on wires.raw with the headers ``wires feed`` sets (not flushed)."""
+    producer.send(
+        TOPIC_RAW,
+        value,
+        key=key,
+        headers=feed.headers(
+            feed="test", received_at=RECEIVED_AT, path=None, original_id=original_id
+        ),
+    )
 
 
 def feed_files(bootstrap: str, files: Iterable[Path], *, received_at: str = RECEIVED_AT) -> int:

@@ -9,7 +9,6 @@ import time
 
 import pytest
 
-from pipeline import feed
 from pipeline.broker import EmbeddedBroker, free_port
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW
 from tests.stream import harness
@@ -53,16 +52,7 @@ def test_worker_killed_ten_times_under_steady_load_loses_nothing(tmp_path):
                 if delay > 0:
                     time.sleep(delay)
                 original_id = f"load-{i}"
-                producer.send(
-                    TOPIC_RAW,
-                    TEMPLATE.format(i=original_id).encode(),
-                    headers=feed.headers(
-                        feed="load",
-                        received_at=harness.RECEIVED_AT,
-                        path=None,
-                        original_id=original_id,
-                    ),
-                )
+                harness.send_raw(producer, TEMPLATE.format(i=original_id).encode(), original_id)
                 sent.append(original_id)
             producer.flush()
             producer.close()

@@ -13,9 +13,8 @@ import time
 
 import pytest
 
-from pipeline import feed
 from pipeline.broker import EmbeddedBroker
-from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW
+from pipeline.config import TOPIC_ENRICHED
 from tests.stream import harness
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(600)]
@@ -36,13 +35,7 @@ def feed_backlog(bootstrap: str, tag: str) -> list[str]:
     producer = harness.producer(bootstrap)
     ids = [f"{tag}-{i}" for i in range(BACKLOG)]
     for i, original_id in enumerate(ids):
-        producer.send(
-            TOPIC_RAW,
-            TEMPLATE.format(i=f"{tag}-{i}").encode(),
-            headers=feed.headers(
-                feed="restart", received_at=harness.RECEIVED_AT, path=None, original_id=original_id
-            ),
-        )
+        harness.send_raw(producer, TEMPLATE.format(i=f"{tag}-{i}").encode(), original_id)
     producer.flush()
     producer.close()
     return ids

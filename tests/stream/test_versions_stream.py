@@ -7,9 +7,8 @@ import time
 
 import pytest
 
-from pipeline import feed
 from pipeline.broker import EmbeddedBroker
-from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW
+from pipeline.config import TOPIC_ENRICHED
 from tests.stream import harness
 from tests.stream.test_restart import TEMPLATE
 
@@ -48,14 +47,7 @@ def test_versions_of_one_story(tmp_path):
         try:
             producer = harness.producer(broker.bootstrap)
             for i, (name, text) in enumerate(VERSIONS):
-                producer.send(
-                    TOPIC_RAW,
-                    text.encode(),
-                    key=f"file-{i}".encode(),
-                    headers=feed.headers(
-                        feed="test", received_at=harness.RECEIVED_AT, path=None, original_id=name
-                    ),
-                )
+                harness.send_raw(producer, text.encode(), name, key=f"file-{i}".encode())
                 producer.flush()
                 events = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, i + 1)
             producer.close()
@@ -93,16 +85,7 @@ def test_stories_not_seen_for_the_ttl_are_forgotten(tmp_path):
             producer = harness.producer(broker.bootstrap)
 
             def send(value: bytes, original_id: str) -> None:
-                producer.send(
-                    TOPIC_RAW,
-                    value,
-                    headers=feed.headers(
-                        feed="test",
-                        received_at=harness.RECEIVED_AT,
-                        path=None,
-                        original_id=original_id,
-                    ),
-                )
+                harness.send_raw(producer, value, original_id)
                 producer.flush()
 
             send(story, "first")
