@@ -1,12 +1,17 @@
 """Classify every block (line) of a story: section, headline, byline, body, ...
 
-A scraped story has three zones. The lede, usually found by its dateline,
-splits the *header* (chrome, kicker, headline, byline, timestamp, caption)
-from the *body*; the body ends where sign-offs, editor codes and trailing
-chrome (link lists, share bars, tags) begin. Line patterns come from the data
-tables; the zones decide what an ambiguous line is ("EFE" before the lede is
-a byline, after it a sign-off). When in doubt a line stays body: losing news
-text is worse than keeping a line of chrome.
+A scraped story has three zones. The lede splits the *header* (chrome,
+kicker, headline, byline, stamps, captions) from the *body*; the body ends
+where the story does: at a sign-off, a credit, editor codes, or the first
+line that is not running text and is not followed by more of it (related
+headlines, comment boxes, a site's footer).
+
+Two kinds of evidence decide. The rule tables (``data/*.toml``) name lines
+that are chrome whatever their neighbours; the *shape* of a line
+(:mod:`pipeline.text.shape`: length, sentence end, case, bars and links)
+decides the lines no table lists. A line printed twice on one page is a
+caption or a title bar, never a paragraph of the story. When in doubt inside
+the story a line stays body: losing news text is worse than keeping chrome.
 """
 
 from __future__ import annotations
@@ -14,20 +19,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.text import agencies, dateline, dates, navigation, sections
+from pipeline.text import agencies, dateline, dates, navigation, sections, shape
 from pipeline.text.dateline import DatelineMatch
 from pipeline.text.story import BlockKind
 
-# The lede is looked for among the first lines only: past them it is all body.
-_MAX_HEADER_LINES = 30
-# A line that reads like a paragraph rather than a headline or a link.
-_SENTENCE_END = re.compile(r"[.!?…:;][\"”’»)\]]*$")
-_PARAGRAPH_WORDS = 25
-_LEDE_MIN_WORDS = 12
 _HEADLINE_MIN_WORDS = 4
-# A name-only byline ("Jane Smith") is two to four capitalised words.
+_HEADLINE_MAX_WORDS = 32
 _KICKER_MAX_WORDS = 4
+# A name-only byline ("Jane Smith") is two to four capitalised words.
 _NAME_ONLY = re.compile(r"[A-ZÀ-Þ][\w.'’\-]+(?:\s[A-ZÀ-Þ][\w.'’\-]+){1,3}")
+# A lede that starts a run of at least this share of the longest run of paragraphs.
+_MAIN_RUN_SHARE = 0.5
+_STAMP_DIGITS = re.compile(r"\d")
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+# AP's rule ("___") separates the story from notes that are still its text.
+_SEPARATOR = re.compile(r"_{3,}")
 
 
 @dataclass(slots=True)
@@ -51,10 +57,7 @@ def word_count(line: str) -> int:
 
 def reads_like_paragraph(line: str) -> bool:
     """Long, or a full sentence: what body paragraphs look like and headlines do not."""
-    words = word_count(line)
-    return words >= _PARAGRAPH_WORDS or (
-        words >= _LEDE_MIN_WORDS and _SENTENCE_END.search(line) is not None
-    )
+    return shape.is_paragraph(line)
 
 
 def _has_full_date(line: str) -> bool:
@@ -65,95 +68,271 @@ def _has_full_date(line: str) -> bool:
     return parts is not None and parts[2] is not None
 
 
+def looks_like_stamp(line: str) -> bool:
+    """A date or time line in any language: "Senin, 4 Maret 2024 10:12 WIB",
+    "Published 9:02 AM EDT, June 3, 2024", "• Mon. Mar 3rd, 2025"."""
+    parts = line.split()
+    if len(parts) > 14 or shape.ends_sentence(line) and len(parts) > 6:
+        return False
+    digits = sum(1 for p in parts if _STAMP_DIGITS.search(p))
+    return digits >= 2 and len(parts) - digits <= 4 or digits >= 1 and len(parts) <= 2
+
+
 def _is_chrome(line: str) -> bool:
     return navigation.is_navigation(line) or navigation.starts_link_list(line)
 
 
+def _key(line: str) -> str:
+    return line.casefold()
+
+
+class _Page:
+    """The lines of one story with what the tables say of each, computed once."""
+
+    __slots__ = ("counts", "lines", "n")
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.n = len(lines)
+        counts: dict[str, int] = {}
+        for line in lines:
+            k = _key(line)
+            counts[k] = counts.get(k, 0) + 1
+        self.counts = counts
+
+    def repeated(self, i: int) -> bool:
+        return self.counts[_key(self.lines[i])] > 1
+
+    def chrome(self, i: int) -> bool:
+        """Chrome by the tables, a stamp, or a caption: never a paragraph."""
+        line = self.lines[i]
+        return (
+            _is_chrome(line)
+            or navigation.is_caption(line)
+            or (not shape.is_paragraph(line) and looks_like_stamp(line))
+        )
+
+    def paragraph(self, i: int) -> bool:
+        line = self.lines[i]
+        return shape.is_paragraph(line) and not self.repeated(i) and not self.chrome(i)
+
+
+def _ends_story(line: str) -> tuple[BlockKind, str | None] | None:
+    """(kind, agency) when a whole line signs the story off: sign-off, credit, end mark, codes."""
+    agency = agencies.signoff_agency(line)
+    if agency is not None:
+        return "signoff", agency
+    credit = getattr(agencies, "credit", None)
+    if credit is not None:
+        found = credit(line)
+        if found is not None:
+            return "signoff", found.agency
+    if agencies.is_codes(line):
+        return "editor_codes", None
+    return None
+
+
 def find_lede(lines: list[str]) -> tuple[int | None, DatelineMatch | None]:
-    """Index of the lede and its dateline: the first line with a dateline, else
-    the first line that reads like a paragraph and is not chrome or a caption."""
-    limit = min(len(lines), _MAX_HEADER_LINES)
-    for i in range(limit):
+    """Index of the lede and its dateline (see :func:`_find_lede`)."""
+    return _find_lede(_Page(lines))
+
+
+def _find_lede(page: _Page) -> tuple[int | None, DatelineMatch | None]:
+    """The first line with a dateline that opens running text; else the start of the
+    main run of paragraphs (promo blurbs above the story are shorter runs)."""
+    lines = page.lines
+    for i in range(page.n):
         match = dateline.parse(lines[i])
-        if match is not None:
+        if match is None or page.repeated(i):
+            continue
+        rest = lines[i][match.end :]
+        if shape.is_paragraph(rest) or shape.is_short_sentence(rest):
             return i, match
-    for i in range(limit):
-        line = lines[i]
-        if reads_like_paragraph(line) and not (_is_chrome(line) or navigation.is_caption(line)):
-            return i, None
-    return None, None
+        if not rest.strip(" -–—:.,"):  # a dateline on a line of its own
+            for j in range(i + 1, min(page.n, i + 4)):
+                if page.paragraph(j):
+                    return j, _detached(match)
+    runs = _runs(page)
+    if not runs:
+        return None, None
+    longest = max(words for _, words in runs)
+    for start, words in runs:
+        if words >= longest * _MAIN_RUN_SHARE:
+            return start, None
+    return runs[0][0], None
+
+
+def _detached(match: DatelineMatch) -> DatelineMatch:
+    """A dateline printed on its own line: nothing to cut from the lede."""
+    return DatelineMatch(match.text, match.place, match.date, match.agency, 0)
+
+
+def _runs(page: _Page) -> list[tuple[int, int]]:
+    """(first line, words) of each run of paragraphs; chrome lines inside do not break one."""
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    total = 0
+    for i in range(page.n):
+        if page.paragraph(i):
+            if start is None:
+                start, total = i, 0
+            total += word_count(page.lines[i]) if not shape.is_cjk(page.lines[i]) else len(
+                page.lines[i]
+            ) // 3
+        elif start is not None and not page.chrome(i):
+            runs.append((start, total))
+            start = None
+    if start is not None:
+        runs.append((start, total))
+    return runs
 
 
 def classify(lines: list[str]) -> Layout:
     """Give every line a block kind."""
+    page = _Page(lines)
     kinds: list[BlockKind] = ["body"] * len(lines)
-    lede, match = find_lede(lines)
+    lede, match = _find_lede(page)
     layout = Layout(
         kinds, lede, match, match.agency if match else None, None, None, None, None, None
     )
-    header_end = _classify_header(lines, layout)
+    header_end = _classify_header(page, layout)
     if layout.lede is None:
         layout.lede = header_end if header_end < len(lines) else None
     if layout.lede is not None:
-        _classify_body(lines, layout)
+        if match is not None and match.end == 0:
+            _mark_detached_dateline(page, layout)
+        _classify_body(page, layout)
     return layout
 
 
-def _classify_header(lines: list[str], layout: Layout) -> int:
+def _mark_detached_dateline(page: _Page, layout: Layout) -> None:
+    assert layout.lede is not None
+    for i in range(layout.lede - 1, max(-1, layout.lede - 4), -1):
+        if dateline.parse(page.lines[i]) is not None:
+            layout.kinds[i] = "navigation"
+            return
+
+
+def _header_kind(line: str) -> BlockKind | None:
+    if _is_chrome(line):
+        return "navigation"
+    if navigation.is_caption(line):
+        return "caption"
+    if agencies.is_agency_byline(line) or navigation.is_byline(line):
+        return "byline"
+    return None
+
+
+def _classify_header(page: _Page, layout: Layout) -> int:
     """Kinds of the lines before the lede; returns where the header ends."""
-    kinds = layout.kinds
+    lines, kinds = page.lines, layout.kinds
     end = layout.lede if layout.lede is not None else len(lines)
     content: list[int] = []
     for i in range(end):
         line = lines[i]
-        if _is_chrome(line):
-            kinds[i] = "navigation"
-            if layout.timestamp is None and _has_full_date(line):
-                layout.timestamp = i
-        elif navigation.is_caption(line):
-            kinds[i] = "caption"
-        elif agencies.is_agency_byline(line) or navigation.is_byline(line):
-            kinds[i] = "byline"
-            if layout.byline is None:
-                layout.byline = i
-                layout.agency = layout.agency or agencies.byline_agency(line)
-        else:
+        kind = _header_kind(line)
+        if kind is None and looks_like_stamp(line) and not shape.is_paragraph(line):
+            kind = "navigation"
+        if kind is None and _ends_story(line) is not None:
+            kind = "byline"
+        if kind is None:
             content.append(i)
+            continue
+        kinds[i] = kind
+        if kind == "navigation" and layout.timestamp is None and _has_full_date(line):
+            layout.timestamp = i
+        if kind == "byline" and layout.byline is None:
+            layout.byline = i
+            layout.agency = layout.agency or agencies.byline_agency(line) or _credit_agency(line)
     if not content:
         return end
-    headline = _pick_headline(lines, content)
+    if layout.lede is None:
+        # No paragraph-like line at all (a flash, a one-liner): headline, then body.
+        headline = _first_headline(lines, content)
+        layout.headline = headline
+        kinds[headline] = "headline"
+        after = [i for i in content if i > headline]
+        for i in content:
+            if i < headline:
+                kinds[i] = "navigation"
+        return after[0] if after else end
+    headline = _pick_headline(page, content, end)
+    if headline is None:
+        for i in content:
+            kinds[i] = "navigation"
+        return end
     layout.headline = headline
     kinds[headline] = "headline"
     before = [i for i in content if i < headline]
-    if before:
+    for i in before:
+        kinds[i] = "navigation"  # site name, menus, promos: anything above the headline
+    if before and _is_kicker(page, before[-1], headline):
         layout.kicker = before[-1]
         kinds[before[-1]] = "section"
-        for i in before[:-1]:
-            kinds[i] = "navigation"  # site name, menus: anything above the kicker
-    after = [i for i in content if i > headline]
-    if layout.lede is None:
-        # No paragraph-like line at all (a flash, a one-liner): the rest is body.
-        return after[0] if after else end
-    for i in after:
+    for i in (i for i in content if i > headline):
         line = lines[i]
         if _NAME_ONLY.fullmatch(line) and not sections.is_known_kicker(line):
             kinds[i] = "byline"
             layout.byline = i if layout.byline is None else layout.byline
-        elif word_count(line) <= _KICKER_MAX_WORDS:
+        elif word_count(line) <= _KICKER_MAX_WORDS or page.repeated(i):
             kinds[i] = "navigation"
         else:
             kinds[i] = "headline"  # a standfirst under the headline
     return end
 
 
-def _pick_headline(lines: list[str], content: list[int]) -> int:
-    """The headline among the header's content lines.
+def _credit_agency(line: str) -> str | None:
+    found = _ends_story(line)
+    return found[1] if found is not None else None
 
-    Headlines run to several words and do not end in a full stop; kickers and
-    site names are shorter and standfirsts end in a full stop. So: the first
-    such line, else the first line that is not a known section label, else the
-    last line.
+
+def _is_kicker(page: _Page, i: int, headline: int) -> bool:
+    """A short label right above the headline (only chrome between them)."""
+    line = page.lines[i]
+    if word_count(line) > _KICKER_MAX_WORDS or shape.ends_sentence(line):
+        return False
+    if looks_like_stamp(line) or shape.barred(line):
+        return False
+    return all(page.chrome(j) for j in range(i + 1, headline))
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.casefold() for w in _CONTENT_WORD.findall(text)}
+
+
+def _headline_shaped(line: str) -> bool:
+    if shape.is_cjk(line):
+        return 6 <= len(line) <= 90
+    n = word_count(line)
+    if n < 2 or n > _HEADLINE_MAX_WORDS or looks_like_stamp(line):
+        return False
+    if shape.barred(line) or sections.is_known_kicker(line):
+        return False
+    return not (shape.is_all_caps(line) and n < 3)
+
+
+def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
+    """The headline among the header's content lines, looked for upwards from the lede.
+
+    A headline is a line of a few words that does not end like a sentence and
+    sits closest above the lede, past any standfirst; a line that shares no word
+    with the lede must be longer to count. None when no line qualifies.
     """
+    lines = page.lines
+    lede_words = _content_words(" ".join(lines[lede : lede + 3]))
+    for i in reversed(content):
+        line = lines[i]
+        if not _headline_shaped(line):
+            continue
+        shares = bool(_content_words(line) & lede_words)
+        if shape.is_paragraph(line) or (line.endswith(".") and not shares):
+            continue  # a standfirst or a promo: keep looking above it
+        if shares or shape.is_cjk(line) or word_count(line) >= _HEADLINE_MIN_WORDS:
+            return i
+    return None
+
+
+def _first_headline(lines: list[str], content: list[int]) -> int:
     for i in content:
         line = lines[i]
         if (
@@ -168,48 +347,69 @@ def _pick_headline(lines: list[str], content: list[int]) -> int:
     return content[-1]
 
 
-def _classify_body(lines: list[str], layout: Layout) -> None:
-    """Kinds of the lede and the lines after it.
+def _resumes(page: _Page, i: int) -> bool:
+    """After line ``i`` (not running text), does the story go on? Yes when the next
+    non-chrome line is a paragraph followed by more text, a sign-off or the end."""
+    j = i + 1
+    while j < page.n and page.chrome(j):
+        j += 1
+    if j >= page.n or not page.paragraph(j):
+        return False
+    k = j + 1
+    while k < page.n and page.chrome(k):
+        k += 1
+    if k >= page.n:
+        return True
+    nxt = page.lines[k]
+    return (
+        page.paragraph(k)
+        or shape.is_short_sentence(nxt)
+        or _ends_story(nxt) is not None
+    )
 
-    After a link-list heading, short lines are links; after a sign-off or
-    editor codes the story is over and short lines are chrome. A line that
-    reads like a paragraph is body wherever it stands.
-    """
-    kinds = layout.kinds
+
+def _classify_body(page: _Page, layout: Layout) -> None:
+    """Kinds of the lede and the lines after it (see the module docstring)."""
+    lines, kinds = page.lines, layout.kinds
     assert layout.lede is not None
-    in_list = False
     story_over = False
-    last_body: int | None = None
-    for i in range(layout.lede, len(lines)):
+    last_body = layout.lede
+    for i in range(layout.lede + 1, page.n):
         line = lines[i]
-        if i == layout.lede:
-            last_body = i
-            continue
-        signoff_agency = agencies.signoff_agency(line)
-        if signoff_agency is not None:
-            kinds[i] = "signoff"
-            story_over = True
-            layout.agency = layout.agency or signoff_agency
-        elif agencies.is_codes(line):
-            kinds[i] = "editor_codes"
-            story_over = True
+        ends = _ends_story(line)
+        if ends is not None:
+            kinds[i] = ends[0]
+            story_over = story_over or _SEPARATOR.fullmatch(line) is None
+            layout.agency = layout.agency or ends[1]
         elif navigation.starts_link_list(line):
             kinds[i] = "navigation"
-            in_list = True
+            story_over = story_over or not _resumes(page, i)
         elif navigation.is_navigation(line):
             kinds[i] = "navigation"
         elif navigation.is_caption(line):
             kinds[i] = "caption"
-        elif (in_list or story_over) and not reads_like_paragraph(line):
+        elif page.repeated(i):
+            kinds[i] = "caption" if shape.is_paragraph(line) else "navigation"
+        elif story_over:
             kinds[i] = "navigation"
-        else:
-            in_list = False
+        elif shape.is_paragraph(line) or shape.is_short_sentence(line):
             last_body = i
-    if last_body is not None:
-        text = lines[last_body]
-        if last_body == layout.lede and layout.dateline is not None:
-            text = text[layout.dateline.end :]
-        stripped, agency = agencies.split_tail_signoff(text)
-        if agency is not None:
-            layout.tail_signoff = (last_body, stripped)
-            layout.agency = layout.agency or agency
+            if _tail_agency(layout, i, line) is not None:
+                story_over = True
+        else:
+            kinds[i] = "navigation"
+            story_over = not _resumes(page, i)
+    if layout.tail_signoff is None:
+        _tail_agency(layout, last_body, lines[last_body])
+
+
+def _tail_agency(layout: Layout, i: int, text: str) -> str | None:
+    """Split a sign-off glued to paragraph ``i``; the agency it names, if any."""
+    if i == layout.lede and layout.dateline is not None:
+        text = text[layout.dateline.end :]
+    stripped, agency = agencies.split_tail_signoff(text)
+    if agency is None:
+        return None
+    layout.tail_signoff = (i, stripped)
+    layout.agency = layout.agency or agency
+    return agency

@@ -56,18 +56,18 @@ def enrich(
     printed_headline = lines[layout.headline] if layout.headline is not None else ""
     # Version notes sit above or just below the lede; kill notices may end the story.
     marks = versions.read(printed_headline, lines[: (layout.lede or 0) + 3] + lines[-2:])
-    headline = marks.stem
+    headline = marks.stem or None
     if not body and not headline:
         raise EmptyStory(f"no headline or body among {len(lines)} lines (all chrome)")
 
     kicker = lines[layout.kicker] if layout.kicker is not None else None
-    tokens = classifier_words(classifier_text(headline, body))
+    tokens = classifier_words(classifier_text(headline or "", body))
     model = classifier.default_model() if section_model == "shipped" else section_model
     section = _section(kicker, tokens, model)
     dateline = _dateline(lines, layout, meta.received_at)
     return Story(
         id=story_id(layout.agency, dateline.text, headline, body),
-        story_id=versions.story_id(layout.agency, headline),
+        story_id=versions.story_id(layout.agency, headline or _first_words(body)),
         version=1,
         pubstatus=marks.pubstatus,  # type: ignore[arg-type]
         signals=list(marks.signals),
@@ -203,11 +203,16 @@ def _fold(text: str) -> str:
     return text.casefold()
 
 
-def story_id(agency: str | None, dateline: str | None, headline: str, body: list[str]) -> str:
+def _first_words(body: list[str]) -> str:
+    """What names a story that prints no headline: the start of its lede."""
+    return " ".join(body[0].split()[:12]) if body else ""
+
+
+def story_id(agency: str | None, dateline: str | None, headline: str | None, body: list[str]) -> str:
     """Stable id: the same agency, dateline, headline and body give the same id
     whatever site chrome or whitespace surrounded them."""
     h = hashlib.blake2b(digest_size=12)
-    for part in (agency or "", dateline or "", headline, "\n".join(body)):
+    for part in (agency or "", dateline or "", headline or "", "\n".join(body)):
         h.update(_fold(part).encode())
         h.update(b"\x1f")
     return h.hexdigest()

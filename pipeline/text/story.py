@@ -98,7 +98,7 @@ class Story:
     agency: str | None
     language: str | None
     section: Section
-    headline: str
+    headline: str | None  # null when the page prints none
     byline: str | None
     dateline: Dateline
     body: list[str]

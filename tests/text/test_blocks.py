@@ -160,7 +160,8 @@ def test_body_paragraphs_that_mention_chrome_words_survive():
 
 
 def test_lede_without_dateline_is_the_first_paragraph():
-    text = "\n".join(["Skip to content", "World", "Scientists map a deep coral reef", BODY, BODY])
+    second = "The survey team said it would return next year with a remotely operated vehicle."
+    text = "\n".join(["Skip to content", "World", "Scientists map a deep coral reef", BODY, second])
     layout = blocks.classify(normalise.lines(text))
     assert layout.lede == 3 and layout.dateline is None and layout.kicker == 1
 

@@ -1,0 +1,82 @@
+"""What a line looks like, whatever its words: the evidence beside the rule tables.
+
+Real pages carry chrome no table lists ("Ton opinion", "Postar um comentário",
+related headlines, a site's masthead). What tells it from news is its shape: a
+paragraph of agency copy is a sentence (or several) of running text, with
+lower-case function words and a full stop at the end; chrome is a label, a
+link, a headline or a stamp. These tests are cheap (a few string scans) and
+work in every script the engine reads; CJK text, which has no spaces, is
+measured in characters instead of words.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends in . ! ? … (or a colon introducing a quote), maybe closed by
+# quotes or brackets; CJK full stops and closing brackets count too.
+_SENTENCE_END = re.compile(r"[.!?…:;。！？][\"”’»)\]」』）]*$|[」』）]$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# A paragraph is at least this long; below it a terminated line is a short
+# paragraph only inside the story, never a lede.
+_LEDE_MIN_WORDS = 12
+_LONG_WORDS = 25
+_CJK_LEDE_CHARS = 40
+_CJK_LONG_CHARS = 80
+# Separators of menus, listings and title bars: "World | Politics | Sport".
+_BAR = re.compile(r"\s[|•·»›]\s")
+_URL = re.compile(r"https?://|www\.|\.(?:com|org|net)/|@\w+\.\w")
+
+
+def words(line: str) -> int:
+    return line.count(" ") + 1
+
+
+def is_cjk(line: str) -> bool:
+    """A line in Chinese, Japanese or Korean script (no spaces between words)."""
+    return _CJK.search(line[:40]) is not None and line.count(" ") * 8 < len(line)
+
+
+def ends_sentence(line: str) -> bool:
+    return _SENTENCE_END.search(line) is not None
+
+
+def barred(line: str) -> bool:
+    """A line of items joined by bars or bullets, or that holds a web address."""
+    return len(_BAR.findall(line)) >= 1 or _URL.search(line) is not None
+
+
+def lower_ratio(line: str) -> float:
+    """Share of words that start with a lower-case letter (running text is mostly so)."""
+    parts = line.split()
+    if not parts:
+        return 0.0
+    return sum(1 for w in parts if w[0].islower()) / len(parts)
+
+
+def is_paragraph(line: str) -> bool:
+    """Long enough and sentence-shaped enough to be a lede or any body paragraph."""
+    if is_cjk(line):
+        n = len(line)
+        return n >= _CJK_LONG_CHARS or (n >= _CJK_LEDE_CHARS and ends_sentence(line))
+    n = words(line)
+    if n >= _LONG_WORDS:
+        return not _bar_list(line) and (ends_sentence(line) or lower_ratio(line) >= 0.3)
+    return n >= _LEDE_MIN_WORDS and ends_sentence(line) and lower_ratio(line) >= 0.2
+
+
+def is_short_sentence(line: str) -> bool:
+    """A short paragraph of running text ("He declined to comment."): body inside a story."""
+    if is_cjk(line):
+        return len(line) >= 12 and ends_sentence(line)
+    n = words(line)
+    return n >= 3 and ends_sentence(line) and lower_ratio(line) >= 0.3 and not barred(line)
+
+
+def _bar_list(line: str) -> bool:
+    return len(_BAR.findall(line)) >= 3
+
+
+def is_all_caps(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
