@@ -24,7 +24,7 @@ from pipeline.text.dateline import DatelineMatch
 from pipeline.text.story import BlockKind
 
 _HEADLINE_MIN_WORDS = 4
-_HEADLINE_MAX_WORDS = 32
+_HEADLINE_MAX_WORDS = 24
 _KICKER_MAX_WORDS = 4
 # A name-only byline ("Jane Smith") is two to four capitalised words.
 _NAME_ONLY = re.compile(r"[A-ZÀ-Þ][\w.'’\-]+(?:\s[A-ZÀ-Þ][\w.'’\-]+){1,3}")
@@ -114,7 +114,19 @@ class _Page:
 
     def paragraph(self, i: int) -> bool:
         line = self.lines[i]
-        return shape.is_paragraph(line) and not self.repeated(i) and not self.chrome(i)
+        return (
+            (shape.is_paragraph(line) or signed_paragraph(line))
+            and not self.repeated(i)
+            and not self.chrome(i)
+        )
+
+
+def signed_paragraph(line: str) -> bool:
+    """A paragraph with an agency's sign-off glued to its end ("... Mujica. EFE")."""
+    if len(line) < 40:
+        return False
+    stripped, agency = agencies.split_tail_signoff(line)
+    return agency is not None and (shape.is_paragraph(stripped) or shape.is_short_sentence(stripped))
 
 
 def _ends_story(line: str) -> tuple[BlockKind, str | None] | None:
@@ -179,12 +191,18 @@ def _runs(page: _Page) -> list[tuple[int, int]]:
             total += word_count(page.lines[i]) if not shape.is_cjk(page.lines[i]) else len(
                 page.lines[i]
             ) // 3
-        elif start is not None and not page.chrome(i):
+        elif start is not None and not page.chrome(i) and _breaks_run(page.lines[i]):
             runs.append((start, total))
             start = None
     if start is not None:
         runs.append((start, total))
     return runs
+
+
+def _breaks_run(line: str) -> bool:
+    """A headline-like line between two runs of paragraphs parts them; a credit,
+    a label or a stray word ("Fonte: X", "Anzeige") does not."""
+    return word_count(line) >= _HEADLINE_MIN_WORDS and ":" not in line
 
 
 def classify(lines: list[str]) -> Layout:
@@ -281,6 +299,14 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     return end
 
 
+def _is_credit(line: str) -> bool:
+    """A credit line ("Source: Anatolia", "Fonte: Angop") rather than a sign-off:
+    sites print it under the lede as often as after the story."""
+    credit = getattr(agencies, "credit", None)
+    found = credit(line) if credit is not None else None
+    return found is not None and found.kind == "credit"
+
+
 def _credit_agency(line: str) -> str | None:
     found = _ends_story(line)
     return found[1] if found is not None else None
@@ -301,12 +327,15 @@ def _content_words(text: str) -> set[str]:
 
 
 def _headline_shaped(line: str) -> bool:
+    """A few words, no sentence's full stop, no bullets, bars, links or stamps."""
     if shape.is_cjk(line):
-        return 6 <= len(line) <= 90
+        return 6 <= len(line) <= 90 and not shape.is_paragraph(line)
     n = word_count(line)
     if n < 2 or n > _HEADLINE_MAX_WORDS or looks_like_stamp(line):
         return False
-    if shape.barred(line) or sections.is_known_kicker(line):
+    if shape.barred(line) or shape.link_like(line) or sections.is_known_kicker(line):
+        return False
+    if shape.is_paragraph(line) or shape.full_stop(line) or _NAME_ONLY.fullmatch(line):
         return False
     return not (shape.is_all_caps(line) and n < 3)
 
@@ -314,22 +343,34 @@ def _headline_shaped(line: str) -> bool:
 def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
     """The headline among the header's content lines, looked for upwards from the lede.
 
-    A headline is a line of a few words that does not end like a sentence and
-    sits closest above the lede, past any standfirst; a line that shares no word
-    with the lede must be longer to count. None when no line qualifies.
+    A headline is a line of a few words that does not end like a sentence. The
+    nearest such line above the lede that shares a word with it wins; failing
+    that, the nearest of at least four words; a line that merely extends an
+    earlier one ("Headline 150 150 admin") gives way to it. None when no line
+    qualifies.
     """
     lines = page.lines
     lede_words = _content_words(" ".join(lines[lede : lede + 3]))
-    for i in reversed(content):
-        line = lines[i]
-        if not _headline_shaped(line):
-            continue
-        shares = bool(_content_words(line) & lede_words)
-        if shape.is_paragraph(line) or (line.endswith(".") and not shares):
-            continue  # a standfirst or a promo: keep looking above it
-        if shares or shape.is_cjk(line) or word_count(line) >= _HEADLINE_MIN_WORDS:
-            return i
-    return None
+    candidates = [i for i in reversed(content) if _headline_shaped(lines[i])]
+    chosen = None
+    for i in candidates:
+        if word_count(lines[i]) >= 3 and _content_words(lines[i]) & lede_words:
+            chosen = i
+            break
+    if chosen is None:
+        for i in candidates:
+            if shape.is_cjk(lines[i]) or word_count(lines[i]) >= _HEADLINE_MIN_WORDS:
+                chosen = i
+                break
+            if all(page.chrome(j) or _header_kind(lines[j]) for j in range(i + 1, lede)):
+                chosen = i  # a short headline right above the lede
+                break
+    if chosen is None:
+        return None
+    for j in content:
+        if j < chosen and len(lines[j]) >= 20 and lines[chosen].startswith(lines[j]):
+            return j
+    return chosen
 
 
 def _first_headline(lines: list[str], content: list[int]) -> int:
@@ -379,8 +420,9 @@ def _classify_body(page: _Page, layout: Layout) -> None:
         ends = _ends_story(line)
         if ends is not None:
             kinds[i] = ends[0]
-            story_over = story_over or _SEPARATOR.fullmatch(line) is None
             layout.agency = layout.agency or ends[1]
+            if _SEPARATOR.fullmatch(line) is None:
+                story_over = story_over or not (_is_credit(line) and _resumes(page, i))
         elif navigation.starts_link_list(line):
             kinds[i] = "navigation"
             story_over = story_over or not _resumes(page, i)
@@ -392,7 +434,7 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             kinds[i] = "caption" if shape.is_paragraph(line) else "navigation"
         elif story_over:
             kinds[i] = "navigation"
-        elif shape.is_paragraph(line) or shape.is_short_sentence(line):
+        elif shape.is_paragraph(line) or shape.is_short_sentence(line) or signed_paragraph(line):
             last_body = i
             if _tail_agency(layout, i, line) is not None:
                 story_over = True

@@ -109,6 +109,11 @@ _WRAP_MAX_WIDTH = 100
 _WRAPPED_PARAGRAPHS = 2
 
 
+# A crawler's page date glued to the first line ("date 2019-12-06 Headline ..."):
+# the stamp is a line of its own.
+_CRAWL_DATE = re.compile(r"(date [12][0-9]{3}-[01][0-9](?:-[0-3][0-9])?) (?=\S)")
+
+
 def lines(raw: bytes | str) -> list[str]:
     """Decoded, repaired, tidied non-empty lines of a raw story, in order.
 
@@ -117,6 +122,8 @@ def lines(raw: bytes | str) -> list[str]:
     """
     text = tidy(repair(decode(raw)))
     out = [line for line in map(str.strip, text.split("\n")) if line]
+    if out and (glued := _CRAWL_DATE.match(out[0])) is not None:
+        out[0:1] = [glued[1], out[0][glued.end() :]]
     if out and max(map(len, out)) <= _WRAP_MAX_WIDTH and "\n\n" in text:
         return unwrap(text)
     return out

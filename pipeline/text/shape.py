@@ -80,3 +80,17 @@ def _bar_list(line: str) -> bool:
 def is_all_caps(line: str) -> bool:
     letters = [c for c in line if c.isalpha()]
     return len(letters) >= 3 and all(c.isupper() for c in letters)
+
+
+_LINK_MARKS = ("•", "»", "›", "→", "▶", "►", "■", "·", "-", "–", "|", ">")
+_ABBREVIATION = re.compile(r"(?:\b\w{1,3}\.){2,}$|\b(?:[A-Z][a-z]{0,2}|[A-Z]{1,3})\.$")
+
+
+def link_like(line: str) -> bool:
+    """A menu item or teaser link: starts or ends with a bullet, arrow or bar."""
+    return line.startswith(_LINK_MARKS) or line.endswith(("→", "»", "›", "...", "…", " -", "|"))
+
+
+def full_stop(line: str) -> bool:
+    """Ends in a sentence's full stop (not an abbreviation's: "EE.UU.", "U.S.", "Jr.")."""
+    return line.endswith(".") and _ABBREVIATION.search(line) is None
