@@ -25,6 +25,8 @@ from pipeline.text.story import BlockKind
 
 _HEADLINE_MIN_WORDS = 4
 _HEADLINE_MAX_WORDS = 24
+# Past this length a line that shares words with the lede is more often a caption.
+_SHARING_MAX_WORDS = 18
 _KICKER_MAX_WORDS = 4
 # A name-only byline ("Jane Smith") is two to four capitalised words.
 _NAME_ONLY = re.compile(r"[A-ZÀ-Þ][\w.'’\-]+(?:\s[A-ZÀ-Þ][\w.'’\-]+){1,3}")
@@ -335,7 +337,7 @@ def _headline_shaped(line: str) -> bool:
         return False
     if shape.barred(line) or shape.link_like(line) or sections.is_known_kicker(line):
         return False
-    if shape.is_paragraph(line) or shape.full_stop(line) or _NAME_ONLY.fullmatch(line):
+    if shape.full_stop(line) or _NAME_ONLY.fullmatch(line):
         return False
     return not (shape.is_all_caps(line) and n < 3)
 
@@ -351,10 +353,15 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
     """
     lines = page.lines
     lede_words = _content_words(" ".join(lines[lede : lede + 3]))
-    candidates = [i for i in reversed(content) if _headline_shaped(lines[i])]
+    candidates = [
+        i
+        for i in reversed(content)
+        if _headline_shaped(lines[i]) and not (page.repeated(i) and word_count(lines[i]) > 12)
+    ]
     chosen = None
     for i in candidates:
-        if word_count(lines[i]) >= 3 and _content_words(lines[i]) & lede_words:
+        n = word_count(lines[i])
+        if 3 <= n <= _SHARING_MAX_WORDS and _content_words(lines[i]) & lede_words:
             chosen = i
             break
     if chosen is None:
