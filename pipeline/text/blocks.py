@@ -128,7 +128,9 @@ def signed_paragraph(line: str) -> bool:
     if len(line) < 40:
         return False
     stripped, agency = agencies.split_tail_signoff(line)
-    return agency is not None and (shape.is_paragraph(stripped) or shape.is_short_sentence(stripped))
+    return agency is not None and (
+        shape.is_paragraph(stripped) or shape.is_short_sentence(stripped)
+    )
 
 
 def _ends_story(line: str) -> tuple[BlockKind, str | None] | None:
@@ -190,9 +192,11 @@ def _runs(page: _Page) -> list[tuple[int, int]]:
         if page.paragraph(i):
             if start is None:
                 start, total = i, 0
-            total += word_count(page.lines[i]) if not shape.is_cjk(page.lines[i]) else len(
-                page.lines[i]
-            ) // 3
+            total += (
+                word_count(page.lines[i])
+                if not shape.is_cjk(page.lines[i])
+                else len(page.lines[i]) // 3
+            )
         elif start is not None and not page.chrome(i) and _breaks_run(page.lines[i]):
             runs.append((start, total))
             start = None
@@ -409,11 +413,7 @@ def _resumes(page: _Page, i: int) -> bool:
     if k >= page.n:
         return True
     nxt = page.lines[k]
-    return (
-        page.paragraph(k)
-        or shape.is_short_sentence(nxt)
-        or _ends_story(nxt) is not None
-    )
+    return page.paragraph(k) or shape.is_short_sentence(nxt) or _ends_story(nxt) is not None
 
 
 def _classify_body(page: _Page, layout: Layout) -> None:

@@ -208,7 +208,9 @@ def _first_words(body: list[str]) -> str:
     return " ".join(body[0].split()[:12]) if body else ""
 
 
-def story_id(agency: str | None, dateline: str | None, headline: str | None, body: list[str]) -> str:
+def story_id(
+    agency: str | None, dateline: str | None, headline: str | None, body: list[str]
+) -> str:
     """Stable id: the same agency, dateline, headline and body give the same id
     whatever site chrome or whitespace surrounded them."""
     h = hashlib.blake2b(digest_size=12)

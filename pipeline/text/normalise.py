@@ -103,52 +103,90 @@ def tidy(text: str) -> str:
     return text
 
 
-# Hard-wrapped copy (plain-text wires wrapped at 64-80 columns, paragraphs split by
-# blank lines): no line is longer than this, and paragraphs run over several lines.
+# Hard-wrapped copy (plain-text wires wrapped at 64-100 columns): no line is
+# longer than this, and most lines break near the margin.
 _WRAP_MAX_WIDTH = 100
-_WRAPPED_PARAGRAPHS = 2
-
-
+_FULL = 0.75  # a line this close to the margin was broken by the wrap, not by the writer
+_MIN_WRAPPED_LINES = 3
 # A crawler's page date glued to the first line ("date 2019-12-06 Headline ..."):
 # the stamp is a line of its own.
 _CRAWL_DATE = re.compile(r"(date [12][0-9]{3}-[01][0-9](?:-[0-3][0-9])?) (?=\S)")
+_SENTENCE_END = re.compile(r"[.!?…:;][\"”’»)\]]*$")
+# The start of a dateline lede: "BERLIN, March 12 (Reuters) -", "QUITO (EFE) -".
+_DATELINE_START = re.compile(r"[A-ZÀ-Þ][A-ZÀ-Þ'’.\- ]{2,30}(?:,|\s\(|\s[-–—]|:)")
 
 
 def lines(raw: bytes | str) -> list[str]:
     """Decoded, repaired, tidied non-empty lines of a raw story, in order.
 
-    Hard-wrapped copy is unwrapped first, so a paragraph is one line whatever
+    Hard-wrapped copy is reflowed first, so a paragraph is one line whatever
     column the sender wrapped it at.
     """
     text = tidy(repair(decode(raw)))
-    out = [line for line in map(str.strip, text.split("\n")) if line]
+    raw_lines = text.split("\n")
+    out = reflow(raw_lines)
+    if out is None:
+        out = [line for line in map(str.strip, raw_lines) if line]
     if out and (glued := _CRAWL_DATE.match(out[0])) is not None:
         out[0:1] = [glued[1], out[0][glued.end() :]]
-    if out and max(map(len, out)) <= _WRAP_MAX_WIDTH and "\n\n" in text:
-        return unwrap(text)
     return out
 
 
-def unwrap(text: str) -> list[str]:
-    """Join the lines of wrapped paragraphs; leave short-line groups (menus, lists) alone.
+def reflow(raw_lines: list[str]) -> list[str] | None:
+    """Paragraphs of hard-wrapped copy, or None when the copy is not wrapped.
 
-    A group of lines between blank lines is a wrapped paragraph when every line
-    but its last fills most of the width: a wrapped line breaks near the margin,
-    a list of links or labels does not. Only when at least two groups look
-    wrapped is the story taken for hard-wrapped copy.
+    Wrapped copy has most lines near one margin. A paragraph ends at a blank
+    line (unless every line is followed by one: double-spaced copy), at a short
+    line that ends a sentence, or before an indented line or a dateline. A
+    group of short lines between blank lines (a menu, a list) stays as it is.
     """
-    groups = [
-        [line for line in map(str.strip, block.split("\n")) if line] for block in text.split("\n\n")
-    ]
+    items = [(line.strip(), line.startswith(" ")) for line in raw_lines]
+    texts = [t for t, _ in items if t]
+    if len(texts) < _MIN_WRAPPED_LINES:
+        return None
+    lengths = sorted(map(len, texts))
+    if lengths[-1] > _WRAP_MAX_WIDTH and lengths[-2] > _WRAP_MAX_WIDTH:
+        return None
+    width = lengths[min(len(lengths) - 1, int(len(lengths) * 0.9))]
+    full = sum(1 for n in lengths if n >= width * _FULL)
+    if full < max(_MIN_WRAPPED_LINES, len(texts) * 0.35):
+        return None
+    groups: list[list[tuple[str, bool]]] = [[]]
+    for t, indented in items:
+        if t:
+            groups[-1].append((t, indented))
+        elif groups[-1]:
+            groups.append([])
     groups = [g for g in groups if g]
-    width = max(len(line) for g in groups for line in g)
-    wrapped = [len(g) >= 2 and all(len(line) >= width * 0.7 for line in g[:-1]) for g in groups]
-    if sum(wrapped) < _WRAPPED_PARAGRAPHS:
-        return [line for g in groups for line in g]
+    if len(groups) >= len(texts) * 0.8:  # double-spaced: blank lines mean nothing
+        groups = [[item for g in groups for item in g]]
     out: list[str] = []
-    for group, is_paragraph in zip(groups, wrapped, strict=True):
-        if is_paragraph:
-            out.append(" ".join(group))
+    for group in groups:
+        if _wrapped(group, width):
+            out.extend(_paragraphs(group, width))
         else:
-            out.extend(group)
+            out.extend(t for t, _ in group)
+    return out
+
+
+def _wrapped(group: list[tuple[str, bool]], width: int) -> bool:
+    if len(group) < 2:
+        return False
+    fills = [len(t) >= width * _FULL for t, _ in group[:-1]]
+    return all(fills) or (len(group) >= _MIN_WRAPPED_LINES and sum(fills) >= len(fills) * 0.35)
+
+
+def _paragraphs(group: list[tuple[str, bool]], width: int) -> list[str]:
+    out: list[str] = []
+    current: list[str] = []
+    for index, (t, indented) in enumerate(group):
+        if current and (indented or _DATELINE_START.match(t)) and index > 0:
+            out.append(" ".join(current))
+            current = []
+        current.append(t)
+        if len(t) < width * _FULL and _SENTENCE_END.search(t):
+            out.append(" ".join(current))
+            current = []
+    if current:
+        out.append(" ".join(current))
     return out
