@@ -74,10 +74,10 @@ def looks_like_stamp(line: str) -> bool:
     """A date or time line in any language: "Senin, 4 Maret 2024 10:12 WIB",
     "Published 9:02 AM EDT, June 3, 2024", "• Mon. Mar 3rd, 2025"."""
     parts = line.split()
-    if len(parts) > 14 or shape.ends_sentence(line) and len(parts) > 6:
+    if len(parts) > 14 or (shape.ends_sentence(line) and len(parts) > 6):
         return False
     digits = sum(1 for p in parts if _STAMP_DIGITS.search(p))
-    return digits >= 2 and len(parts) - digits <= 4 or digits >= 1 and len(parts) <= 2
+    return (digits >= 2 and len(parts) - digits <= 4) or (digits >= 1 and len(parts) <= 2)
 
 
 def _is_chrome(line: str) -> bool:
