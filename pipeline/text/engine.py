@@ -76,7 +76,8 @@ def enrich(
         processed_at=iso_utc(now or dt.datetime.now(dt.UTC)),
         source=Source(meta.feed, meta.original_id, meta.path),
         agency=layout.agency,
-        language=language.detect_words(tokens),
+        language=language.script_language((headline or "") + " " + (body[0] if body else ""))
+        or language.detect_words(tokens),
         section=section,
         headline=headline,
         byline=lines[layout.byline] if layout.byline is not None else None,

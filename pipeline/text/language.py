@@ -6,6 +6,8 @@ or so words tells English from Spanish (and four more) in microseconds.
 
 from __future__ import annotations
 
+import re
+
 from pipeline.text.tables import load_table
 from pipeline.text.tokens import words
 
@@ -20,6 +22,33 @@ _WORDS: dict[str, tuple[tuple[str, float], ...]] = {
 
 _SAMPLE_WORDS = 80
 _MIN_HITS = 3
+
+
+# Scripts that name their language (or its usual one in news copy) outright.
+_SCRIPTS = (
+    (re.compile("[\u3040-\u30ff]"), "ja"),  # kana
+    (re.compile("[\uac00-\ud7af]"), "ko"),  # hangul
+    (re.compile("[\u0400-\u04ff]"), "ru"),  # Cyrillic (Serbian and Ukrainian below)
+    (re.compile("[\u0370-\u03ff]"), "el"),
+    (re.compile("[\u0600-\u06ff]"), "ar"),
+    (re.compile("[\u0590-\u05ff]"), "he"),
+    (re.compile("[\u4e00-\u9fff]"), "zh"),  # Han without kana
+)
+_CYRILLIC_OF = (("ђћџљњј", "sr"), ("іїєґ", "uk"), ("ъ", "bg"))
+_SCRIPT_SAMPLE = 400
+
+
+def script_language(text: str) -> str | None:
+    """The language a non-Latin script gives away, or None for Latin text."""
+    sample = text[:_SCRIPT_SAMPLE]
+    for pattern, lang in _SCRIPTS:
+        if pattern.search(sample) is not None:
+            if lang == "ru":
+                for letters, other in _CYRILLIC_OF:
+                    if any(c in sample for c in letters):
+                        return other if other != "bg" or "ы" not in sample else "ru"
+            return lang
+    return None
 
 
 def detect(text: str) -> str | None:
