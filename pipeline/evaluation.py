@@ -17,7 +17,19 @@ from pipeline.text import sections
 from pipeline.text.engine import enrich
 from pipeline.text.story import Story
 
-FIELDS = ("body", "headline", "agency", "place", "editor_codes", "kicker", "language", "blocks")
+FIELDS = (
+    "body",
+    "headline",
+    "agency",
+    "place",
+    "editor_codes",
+    "kicker",
+    "language",
+    "blocks",
+    "whole",
+)
+# A story read whole: every field a reader relies on right at once.
+WHOLE = ("body", "headline", "agency", "place", "editor_codes")
 # Kinds that must never reach the body.
 STRIPPED_KINDS = ("navigation", "signoff", "editor_codes", "caption", "byline", "section")
 
@@ -97,6 +109,7 @@ def score_story(name: str, story: Story, gold: dict) -> tuple[StoryScore, list[t
         "language": story.language == gold["language"],
         "blocks": blocks_got == blocks_gold,
     }
+    right["whole"] = all(right[name] for name in WHOLE)
     stripped = {text for kind, text in blocks_gold if kind in STRIPPED_KINDS}
     leaked = [p for p in body if p in stripped]
     if len(blocks_got) == len(blocks_gold):
