@@ -1,26 +1,116 @@
 """Parse the dateline off a lede: "Nur-Sultan, Jun 4 (EFE).- Kazakhstan backs ...".
 
-The shapes of datelines are templates in ``data/agencies.toml``; this module
-fills in what a place, a date, an agency and a separator look like, compiles
-them once and returns where the dateline ends so the lede can be cut there.
+A dateline is read as a grammar, not matched against a list of templates:
+
+    dateline  = place-first | agency-first | date-first | reporter-first | cjk
+    place-first   = PLACE REGION* [", " REGION] [DATE] [TAG | BARE] [PHOTO] SEP
+    agency-first  = "(" TAG ")" SEP PLACE [", " DATE] SEP  |  KNOWN-AGENCY PLACE SEP
+    date-first    = DATE "(" TAG ")" SEP
+    reporter-first = "Por NAME, Corresponsal AGENCY en X.-" "(Desde PLACE)" SEP
+    cjk           = "【" PLACE [DAY "日"] AGENCY "】"
+
+PLACE is words of letters (capitals or not, accents, hyphens, apostrophes, dots,
+particles such as "de"); REGION a group in parentheses or brackets
+("SANDAKAN (Sabah)", "Pune (Maharashtra) [India]") or a comma-separated state
+("SPRINGFIELD, Ill."); DATE any date of ``dates`` (every month table language);
+TAG a short tag in parentheses ("(EFE)", "(dpa/lno)", "(apro)"); BARE an agency
+printed without them ("AAP -", "REPORT.AZ/", "/TASS/."); SEP any of
+``- – — -- .- : , ,, / .`` or a space after a known agency.
+
+The regular expression only says where the parts are; the decisions are made
+on evidence afterwards: a parenthesised group is a region when an agency tag
+follows, else the agency; an unknown agency is returned as printed; a dateline
+without an agency needs a credible place (capitals or a known place), a real
+separator and a lede after it that reads like a sentence.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from pipeline.text import agencies, dates, places
 from pipeline.text.tables import load_table
 
-# A place: words of letters joined by spaces, hyphens, apostrophes or dots
-# ("Nur-Sultan", "N'DJAMENA", "St. John's", "Ciudad de México"); at most ~50 chars.
-_PLACE = r"[^\W\d_](?:[^\W\d_]|[-'’](?=[^\W\d_])|\.?\s(?=[^\W\d_])|\.(?=[^\W\d_])){0,50}"
-# A US state or region after the city: "Ill.", "Calif.", "N.Y.", "Texas".
-_REGION = r"[A-Z][A-Za-z]*\.?(?:\s?[A-Z][A-Za-z]*\.?){0,2}"
-_SEPARATOR = r"(?:\s?(?:\.-|\.–|--|-|–|—|:)\s?|\.\s|\s)"
-# A lede with a dateline that names no agency must read like a paragraph.
-_MIN_WORDS_WITHOUT_AGENCY = 12
+_DATA = load_table("datelines")
+
+
+def _fold(text: str) -> str:
+    """Casefolded and without accents, for comparing words against the tables."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+_NOT_PLACES = frozenset(map(_fold, _DATA["not_places"]))
+_NOT_AGENCIES = frozenset(map(_fold, _DATA["not_agencies"]))
+_KNOWN_PLACES = frozenset(map(_fold, _DATA["places"]))
+_REPORTER = re.compile(
+    r"\b(?:" + "|".join(map(re.escape, _DATA["reporter_words"])) + r")\b", re.IGNORECASE
+)
+_KNOWN_NAME = re.compile(rf"(?<!\w)(?:{agencies.NAMES})(?!\w)", re.IGNORECASE)
+
+_L = r"[^\W\d_]"  # a letter
+_U = r"[^\W\d_a-zß-öø-ÿ]"  # a letter that is not lower case (capitals, other scripts)
+_WORD_TAIL = rf"(?:{_L}|[-'’.](?={_L}))*"
+_PARTICLE = "(?:" + "|".join(sorted(places.PARTICLES, key=len, reverse=True)) + ")"
+# "QUITO", "Nur-Sultan", "N'DJAMENA", "Ciudad de México", "St. John's", "DAR ES SALAAM".
+_PLACE = (
+    rf"(?:(?:St|Ste|Sta|Sto|Mt|Ft|Pt)\.\s)?{_L}{_WORD_TAIL}"
+    rf"(?:\s(?:{_PARTICLE}\s){{0,2}}{_U}{_WORD_TAIL}){{0,4}}"
+)
+# A state or country after a comma: "Ill.", "Calif.", "N.Y.", "Kenya", "ANGOLA".
+_STATE = r"[A-Z][A-Za-z]*\.?(?:\s?[A-Z][A-Za-z]*\.?){0,2}"
+_GROUP = r"\s?(?:\([^()]{1,60}\)|\[[^\[\]]{1,40}\])"
+_DATE = rf"(?:{dates.DATE}|[0-3]?[0-9](?=\s?\())(?![^\W\d_])"
+_TAG = r"\((?P<tag>[^()]{1,80})\)"
+# An agency printed without parentheses: "REPORT.AZ/", "/TASS/.", "AAP -", "GNA -".
+_BARE = r"(?:[A-Z][A-Z0-9.&-]{1,14}/(?!/)|/[A-Z][A-Za-z]{1,12}/\.?|[A-Z]{2,6}(?=\s?(?:-|–|—|:)))"
+_PHOTO = r",\s?\((?i:foto|fotos|photo|photos|imagen|image|bild)\b[^()]{0,80}\)"
+_SEP = r"(?P<sep>\s?(?:\.-|\.–|\.—|--|-|–|—|:|,,|/)\s?|\.\s|,\s|\s|$)"
+
+_PLACE_FIRST = re.compile(
+    rf"\s*(?P<place>{_PLACE})"
+    rf"(?P<groups>(?:{_GROUP})*)"
+    rf"(?:,\s(?P<state>{_STATE})(?=,\s|,?\s?\())?"
+    rf"(?:[,.]?\s(?P<date>{_DATE})\.?)?"
+    rf"(?:\s?{_TAG}\.?|,?\s(?P<bare>{_BARE}))?"
+    rf"(?P<photo>{_PHOTO})?"
+    rf"{_SEP}"
+)
+_AGENCY_FIRST = re.compile(
+    rf"\s*{_TAG}\s?(?:--|-|–|—|:)\s?(?P<place>{_PLACE})(?:,\s(?P<date>{_DATE})\.?)?"
+    r"(?P<sep>\s?(?:--|-|–|—|:)\s?|\.\s)"
+)
+# "dpa BERLIN. ...": a known agency printed bare before a place in capitals.
+_BARE_FIRST = re.compile(
+    rf"\s*(?P<bare>{agencies.NAMES})\s(?P<place>{_U}[^\W\d_a-z]*(?:[\s-]{_U}[^\W\d_a-z]*){{0,3}})"
+    r"(?P<sep>\.\s|\s?(?:--|-|–|—|:)\s)"
+)
+_DATE_FIRST = re.compile(rf"\s*(?P<date>{dates.DATE})\s?{_TAG}\.?{_SEP}")
+# "Por NAME, Corresponsal AGENCY en X.- (Desde PLACE) - " and a bare "(Desde PLACE) - ".
+_REPORTER_FIRST = re.compile(
+    r"\s*(?:Por\s[^,()]{2,60},\s(?i:corresponsal|enviad[oa] especial)\s(?:de\s)?"
+    r"(?P<bare>[^\W\d_][\w.&-]{1,20})\s(?:en|a|para)\s[^.()]{2,40}\.?-\s?)?"
+    rf"\((?i:desde)\s(?P<place>{_PLACE})\)"
+    r"(?P<sep>\s?(?:\.-|--|-|–|—|:)\s?|\.\s)"
+)
+_CJK_AGENCIES = "|".join(sorted(map(re.escape, _DATA["cjk_agencies"]), key=len, reverse=True))
+_CJK = re.compile(
+    rf"\s*【(?P<place>[^\s\d【】]{{1,12}}?)(?P<date>[0-9０-９]{{1,2}}日)?(?P<agency>{_CJK_AGENCIES})】\s*"
+)
+# Cheap gate: every dateline shape has one of these marks early in the line.
+_GATE = re.compile(r"[(\[/:\-–—【]|,,")
+_GATE_SPAN = 130
+
+# Separators that end a dateline with no agency tag (a comma or a space do not).
+_STRONG_SEPS = frozenset(("-", "–", "—", "--", ".-", ".–", ".—", ":", ",,", "/"))
+# A lede after a dateline that names no agency must read like a paragraph.
+_MIN_WORDS_WITHOUT_AGENCY = 8
+_MIN_WORDS_UNENDED = 16
+_SENTENCE_END = re.compile(r"[.!?…\"”’»)]\s*$")
+_PARTY = re.compile(r"[A-Z]-[A-Z]")  # "(R-Texas)", "(D-N.Y.)": a politician's party
+_TAG_WORD = re.compile(r"[^\W\d_][\w.&'’-]*(?:/[\w.&-]+)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,49 +120,228 @@ class DatelineMatch:
     text: str  # the dateline as printed, without the separator
     place: str  # the place as printed
     date: str | None  # the date as printed
-    agency: str | None  # canonical agency name
+    agency: str | None  # canonical agency name, or as printed when no table lists it
     end: int  # where the lede text starts
-
-
-def _compile(template: str) -> re.Pattern[str]:
-    filled = (
-        template.replace("{place}", _PLACE)
-        .replace("{region}", _REGION)
-        .replace("{date}", dates.DATE)
-        .replace("{agency}", f"(?i:{agencies.NAMES})")
-        .replace("{sep}", _SEPARATOR)
-    )
-    return re.compile(filled)
-
-
-_TEMPLATES: tuple[re.Pattern[str], ...] = tuple(
-    _compile(row["pattern"]) for row in load_table("agencies")["dateline"]
-)
-# Cheap gate: a dateline has an agency in brackets or slashes, or a dash, early on.
-_GATE = re.compile(r"^.{1,90}?(?:\(|/|\s-|\s–|\s—)")
+    agency_printed: str | None = None  # the agency as printed ("dpa/lno", "Bernama")
+    region: str | None = None  # a region printed after the place ("Sabah", "Ill.")
 
 
 def parse(line: str) -> DatelineMatch | None:
     """The dateline at the start of ``line``, or None."""
-    if _GATE.match(line) is None:
+    if _GATE.search(line, 0, _GATE_SPAN) is None:
         return None
-    for pattern in _TEMPLATES:
-        m = pattern.match(line)
-        if m is None:
-            continue
-        agency = agencies.canonical(m["agency"]) if "agency" in m.re.groupindex else None
-        if agency is None and len(line.split()) < _MIN_WORDS_WITHOUT_AGENCY:
-            continue
-        return DatelineMatch(
-            text=line[: m.end()].rstrip(" -–—:.").rstrip() or line[: m.end()].strip(),
-            place=m["place"].strip(),
-            date=m["date"],
-            agency=agency,
-            end=m.end(),
-        )
-    return None
+    first = line.lstrip()[:1]
+    if first == "(":
+        return _agency_first(line)
+    if first == "【":
+        return _cjk(line)
+    if first.isdigit():
+        return _date_first(line)
+    return _place_first(line) or _bare_first(line) or _reporter_first(line)
 
 
 def usual_place(match: DatelineMatch) -> str:
     """The dateline place as normally written ("N'DJAMENA" -> "N'Djamena")."""
     return places.normal_case(match.place)
+
+
+# ---------------------------------------------------------------- the shapes
+
+
+def _place_first(line: str) -> DatelineMatch | None:
+    m = _PLACE_FIRST.match(line)
+    if m is None:
+        return None
+    place, date, sep = m["place"], m["date"], m["sep"].strip()
+    regions = re.findall(r"[(\[]([^()\[\]]+)[)\]]", m["groups"])
+    printed = m["tag"] if m["tag"] is not None else m["bare"]
+    last_is_paren = bool(regions) and m["groups"].rstrip()[-1] == ")"
+    if printed is None and last_is_paren and date is None and m["state"] is None:
+        printed = regions.pop()  # "WASHINGTON (Reuters) -": no tag follows, so it is one
+    if m["state"]:
+        regions.append(m["state"])
+    if printed is None:
+        agency = None
+        if not _credible_without_agency(place, date, sep, line, m.end()):
+            return None
+    else:
+        agency = _agency(printed, bare=m["bare"] is not None)
+        if agency is None or not _sep_ok_after_agency(agency[0], sep, m, date, place):
+            return None
+    if not _place_ok(place, agency):
+        return None
+    text_end = m.start("photo") if m["photo"] is not None else m.start("sep")
+    return _match(line, m, place, date, agency, text_end, regions)
+
+
+def _agency_first(line: str) -> DatelineMatch | None:
+    m = _AGENCY_FIRST.match(line)
+    if m is not None:
+        agency = _agency(m["tag"], bare=False)
+        if agency is not None and _place_ok(m["place"], agency):
+            return _match(line, m, m["place"], m["date"], agency, m.start("sep"), [])
+    m = _REPORTER_FIRST.match(line)
+    if m is not None:
+        return _reporter(line, m)
+    return None
+
+
+def _bare_first(line: str) -> DatelineMatch | None:
+    m = _BARE_FIRST.match(line)
+    if m is None or not _lede_ok(line, m.end()):
+        return None
+    agency = _agency(m["bare"], bare=True)
+    if not _place_ok(m["place"], agency):
+        return None
+    return _match(line, m, m["place"], None, agency, m.start("sep"), [])
+
+
+def _date_first(line: str) -> DatelineMatch | None:
+    m = _DATE_FIRST.match(line)
+    if m is None:
+        return None
+    agency = _agency(m["tag"], bare=False)
+    if agency is None or not (m["sep"].strip() or agency[0] != agency[1]):
+        return None
+    return _match(line, m, "", m["date"], agency, m.end("tag") + 1, [])
+
+
+def _reporter_first(line: str) -> DatelineMatch | None:
+    if not line.lstrip().startswith("Por "):
+        return None
+    m = _REPORTER_FIRST.match(line)
+    return _reporter(line, m) if m is not None else None
+
+
+def _reporter(line: str, m: re.Match[str]) -> DatelineMatch | None:
+    agency = _agency(m["bare"], bare=True) if m["bare"] else None
+    if agency is None and m["bare"]:
+        agency = (m["bare"], m["bare"])
+    return _match(line, m, m["place"], None, agency, m.start("sep"), [])
+
+
+def _cjk(line: str) -> DatelineMatch | None:
+    m = _CJK.match(line)
+    if m is None:
+        return None
+    printed = m["agency"]
+    agency = (agencies.canonical(printed) or printed, printed)
+    return DatelineMatch(
+        text=m.group().strip(),
+        place=m["place"],
+        date=m["date"],
+        agency=agency[0],
+        end=m.end(),
+        agency_printed=printed,
+    )
+
+
+# ---------------------------------------------------------------- evidence
+
+
+def _match(
+    line: str,
+    m: re.Match[str],
+    place: str,
+    date: str | None,
+    agency: tuple[str, str] | None,
+    text_end: int,
+    regions: list[str],
+) -> DatelineMatch:
+    start = len(line) - len(line.lstrip())
+    return DatelineMatch(
+        text=line[start:text_end].rstrip(" ,."),
+        place=place.strip(),
+        date=date.rstrip(".") if date else None,
+        agency=agency[0] if agency else None,
+        end=m.end(),
+        agency_printed=agency[1] if agency else None,
+        region=", ".join(r.strip() for r in regions) or None,
+    )
+
+
+def _agency(printed: str, *, bare: bool) -> tuple[str, str] | None:
+    """(canonical or printed name, as printed) when ``printed`` is an agency tag."""
+    tag = printed.strip().strip("/").rstrip(".").strip()
+    if not tag:
+        return None
+    known = agencies.canonical(tag)
+    if known is not None:
+        return known, tag
+    folded = _fold(tag)
+    if folded in _NOT_AGENCIES or ":" in tag or _PARTY.match(tag):
+        return None
+    head = tag.split("/")[0].strip()
+    if head != tag and (known := agencies.canonical(head)) is not None:
+        return known, tag  # "dpa/lno", "EFE/Name"
+    reporter = _REPORTER.search(tag)
+    if reporter is not None:
+        # "RIA Novosti correspondents Name Name", "Del corresponsal de EUROPA PRESS Name"
+        inner = _KNOWN_NAME.search(tag)
+        if inner is not None:
+            return agencies.canonical(inner.group()) or inner.group(), inner.group()
+        before = tag[: reporter.start()].strip()
+        if before and _looks_like_agency(before):
+            return before, before
+        return None
+    if bare or _looks_like_agency(tag):
+        return tag, tag
+    return None
+
+
+def _looks_like_agency(tag: str) -> bool:
+    """A short name: "APP", "NAN", "Télam", "apro", "ats", "RIA Novosti"."""
+    words = tag.split()
+    if len(words) > 3 or len(tag) > 30 or any(c.isdigit() for c in tag):
+        return False
+    if len(words) == 1 and tag.isalpha() and tag.islower():
+        return 2 <= len(tag) <= 8  # "apro", "ats", "dpa"
+    return all(_TAG_WORD.fullmatch(w) and not w[0].islower() for w in words)
+
+
+def _place_ok(place: str, agency: tuple[str, str] | None = None) -> bool:
+    """Not a label ("UPDATE", "Photo"); a place whose first word is an article or a
+    title ("The Ministry", "Mr Smith") needs a known agency ("El Cairo, 15 jul (EFE)")."""
+    folded = _fold(place.strip())
+    if folded in _KNOWN_PLACES:
+        return True
+    if folded in _NOT_PLACES:
+        return False
+    known = agency is not None and agencies.canonical(agency[1]) is not None
+    return known or folded.split()[0] not in _NOT_PLACES
+
+
+def _strong_place(place: str) -> bool:
+    """Capitals ("QUITO") or a place the table knows ("Luanda")."""
+    letters = [c for c in place if c.isalpha()]
+    return (len(letters) >= 3 and place.isupper()) or _fold(place.strip()) in _KNOWN_PLACES
+
+
+def _lede_ok(line: str, end: int) -> bool:
+    """What follows the dateline reads like the start of a paragraph."""
+    rest = line[end:].strip()
+    words = len(rest.split())
+    if words < _MIN_WORDS_WITHOUT_AGENCY:
+        return False
+    first = rest[:1]
+    if not (first.isupper() or first.isdigit() or first in "\"“«'‘¿¡(„"):
+        return False
+    return words >= _MIN_WORDS_UNENDED or _SENTENCE_END.search(rest) is not None
+
+
+def _credible_without_agency(place: str, date: str | None, sep: str, line: str, end: int) -> bool:
+    if sep not in _STRONG_SEPS:
+        return False
+    if not (_strong_place(place) or (date is not None and not date.isdigit())):
+        return False
+    return _lede_ok(line, end)
+
+
+def _sep_ok_after_agency(
+    agency: str, sep: str, m: re.Match[str], date: str | None, place: str
+) -> bool:
+    """A known agency may be followed by a bare space ("(PTI) The ..."); an unknown one
+    needs a separator or the end of the line, or a date or a credible place with it."""
+    if agencies.canonical(agency) is not None or sep:
+        return True
+    return m.end() == len(m.string) or date is not None or _strong_place(place)

@@ -3,7 +3,8 @@
 Month names come from ``data/months.toml`` (several languages), so a dateline
 in a new language needs a table row, not code. A date without a year is
 resolved against a reference (a timestamp printed on the page, or the time the
-story was received) by picking the nearest such date.
+story was received): the latest such date no more than a day after it, since a
+story is not datelined in the future (clocks and time zones allow one day).
 """
 
 from __future__ import annotations
@@ -19,19 +20,25 @@ for _months in load_table("months").values():
         for _name in _names:
             _MONTHS[_name] = int(_number)
 
-# Longest names first so "june" wins over "jun"; an abbreviation may end in ".".
-MONTH = "(?i:" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
+# Longest names first so "june" wins over "jun"; a name ends at a word end ("4 martes" is
+# no date); an abbreviation may end in ".".
+MONTH = (
+    "(?i:" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")(?![^\W\d_])\.?"
+)
 _DAY = r"(?:[12][0-9]|3[01]|0?[1-9])"
+# Ordinals as printed: "29th", "1st", "1er", "1º", "1°", "2ª".
+_ORDINAL = r"(?:st|nd|rd|th|er|º|°|ª)?"
 _YEAR = r"(?:19|20)[0-9]{2}"
 
 # "June 15", "Jan. 5, 2023", "February 11, 2023", "14 nov", "4 de junio de 2023", "5 janvier 2023"
 DATE = (
-    rf"(?:{MONTH}\s{_DAY}(?:st|nd|rd|th)?(?:,?\s{_YEAR})?"
-    rf"|{_DAY}\.?(?:\sde)?\s{MONTH}(?:(?:\sde)?\s{_YEAR})?)"
+    rf"(?:{MONTH}\s{_DAY}{_ORDINAL}(?![0-9])(?:,?\s{_YEAR})?"
+    rf"|{_DAY}{_ORDINAL}\.?(?:\s(?:de|of))?\s{MONTH}(?:,?(?:\sde)?\s{_YEAR})?)"
 )
 _DATE_PARTS = re.compile(
-    rf"(?P<m1>{MONTH})\s(?P<d1>{_DAY})(?:st|nd|rd|th)?(?:,?\s(?P<y1>{_YEAR}))?"
-    rf"|(?P<d2>{_DAY})\.?(?:\sde)?\s(?P<m2>{MONTH})(?:(?:\sde)?\s(?P<y2>{_YEAR}))?",
+    rf"(?P<m1>{MONTH})\s(?P<d1>{_DAY}){_ORDINAL}(?![0-9])(?:,?\s(?P<y1>{_YEAR}))?"
+    rf"|(?P<d2>{_DAY}){_ORDINAL}\.?(?:\s(?:de|of))?\s(?P<m2>{MONTH})"
+    rf"(?:,?(?:\sde)?\s(?P<y2>{_YEAR}))?",
     re.IGNORECASE,
 )
 
@@ -57,11 +64,17 @@ _ISO_OR_NUMERIC = re.compile(
 )
 
 
+def month_number(name: str) -> int:
+    """The month a printed name stands for ("LUG" -> 7, "Sept." -> 9)."""
+    key = name.rstrip(".").lower()
+    return _MONTHS.get(key) or _MONTHS[key.replace("i̇", "i")]  # "İ".lower() is "i̇"
+
+
 def month_day_year(text: str) -> tuple[int, int, int | None] | None:
     """(month, day, year or None) of the first printed date in ``text``."""
     m = _DATE_PARTS.search(text)
     if m is not None:
-        month = _MONTHS[(m["m1"] or m["m2"]).rstrip(".").lower()]
+        month = month_number(m["m1"] or m["m2"])
         day = int(m["d1"] or m["d2"])
         year = m["y1"] or m["y2"]
         return month, day, int(year) if year else None
@@ -73,18 +86,24 @@ def month_day_year(text: str) -> tuple[int, int, int | None] | None:
     return None
 
 
+# A dateline may be a day ahead of the reference (time zones, a clock just past midnight).
+_AHEAD = dt.timedelta(days=1)
+
+
 def resolve(month: int, day: int, year: int | None, reference: dt.date | None) -> dt.date | None:
-    """The calendar date, taking a missing year from the nearest fit to ``reference``."""
+    """The calendar date; a missing year makes it the latest such date no more than a
+    day after ``reference`` ("May 2" received on 2 December is that year's May 2,
+    "Dec 31" received on 1 January is the previous year's)."""
     if year is not None:
         return _date(year, month, day)
     if reference is None:
         return None
-    candidates = [
-        d
-        for y in (reference.year - 1, reference.year, reference.year + 1)
-        if (d := _date(y, month, day)) is not None
-    ]
-    return min(candidates, key=lambda d: abs((d - reference).days), default=None)
+    latest = reference + _AHEAD
+    for y in range(latest.year, latest.year - 8, -1):  # back to a leap year for "Feb 29"
+        d = _date(y, month, day)
+        if d is not None and d <= latest:
+            return d
+    return None
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:

@@ -60,6 +60,7 @@ _PARTICLES = frozenset(
         "an",
     )
 )
+PARTICLES = _PARTICLES
 _PIECE = re.compile(r"([^\s\-'’]+)([\s\-'’]*)")
 
 
