@@ -17,7 +17,7 @@ the story a line stays body: losing news text is worse than keeping chrome.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipeline.text import agencies, dateline, dates, navigation, sections, shape
 from pipeline.text.dateline import DatelineMatch
@@ -51,6 +51,7 @@ class Layout:
     byline: int | None
     timestamp: int | None  # index of a header line with a full date printed on the page
     tail_signoff: tuple[int, str] | None  # (index of body line, text without sign-off)
+    tail_codes: list[str] = field(default_factory=list)  # codes glued to the last paragraph
 
 
 def word_count(line: str) -> int:
@@ -114,6 +115,11 @@ class _Page:
             or (not shape.is_paragraph(line) and looks_like_stamp(line))
         )
 
+    def skippable(self, i: int) -> bool:
+        """Chrome, or a stray label of one or two words ("Publicité", "ADV")."""
+        line = self.lines[i]
+        return self.chrome(i) or (word_count(line) <= 2 and not shape.ends_sentence(line))
+
     def paragraph(self, i: int) -> bool:
         line = self.lines[i]
         return (
@@ -127,10 +133,52 @@ def signed_paragraph(line: str) -> bool:
     """A paragraph with an agency's sign-off glued to its end ("... Mujica. EFE")."""
     if len(line) < 40:
         return False
-    stripped, agency = agencies.split_tail_signoff(line)
-    return agency is not None and (
-        shape.is_paragraph(stripped) or shape.is_short_sentence(stripped)
-    )
+    tail = strip_tail(line)
+    return tail.cut and (shape.is_paragraph(tail.text) or shape.is_short_sentence(tail.text))
+
+
+@dataclass(frozen=True, slots=True)
+class Tail:
+    """A paragraph with what was glued to its end cut off: sign-off, codes, end mark."""
+
+    text: str
+    agency: str | None
+    codes: tuple[str, ...]
+    cut: bool
+
+
+# Desk codes glued after the last sentence or sign-off: "... agrícolas. EFE jm/rcr".
+_TAIL_CODES = re.compile(
+    r"\s(?P<codes>[A-Za-z][A-Za-z0-9]{0,4}(?:\s?/{1,2}\s?[A-Za-z0-9]{1,5}){1,6}/?)$"
+)
+# End marks glued to the last sentence: "(end)", "(FIN)", "■", "-0-", "+++".
+_TAIL_END = re.compile(r"\s?(?:\((?i:end|fin|ende|fine|ends)\)|[■□▪●]|-0-|\+{3}|///)$")
+
+
+def strip_tail(text: str) -> Tail:
+    """Cut sign-offs, desk codes and end marks glued to the end of a paragraph, in
+    any order ("... Meireles. ACL // JMR Lusa/Fim")."""
+    agency: str | None = None
+    codes: list[str] = []
+    cut = False
+    for _ in range(4):
+        stripped, found = agencies.split_tail_signoff(text)
+        if found is not None:
+            text, agency, cut = stripped, agency or found, True
+            continue
+        m = _TAIL_END.search(text)
+        if m is not None and m.start() > 0:
+            text, cut = text[: m.start()].rstrip(), True
+            continue
+        m = _TAIL_CODES.search(text)
+        if m is not None:
+            before = text[: m.start()].rstrip()
+            if shape.ends_sentence(before) or agencies.split_tail_signoff(before)[1]:
+                codes.insert(0, m["codes"])
+                text, cut = before, True
+                continue
+        break
+    return Tail(text, agency, tuple(codes), cut)
 
 
 def _ends_story(line: str) -> tuple[BlockKind, str | None] | None:
@@ -138,6 +186,8 @@ def _ends_story(line: str) -> tuple[BlockKind, str | None] | None:
     agency = agencies.signoff_agency(line)
     if agency is not None:
         return "signoff", agency
+    if agencies.is_codes(line) or looks_like_codes(line):
+        return "editor_codes", None
     credit = getattr(agencies, "credit", None)
     if credit is not None:
         found = credit(line)
@@ -146,6 +196,24 @@ def _ends_story(line: str) -> tuple[BlockKind, str | None] | None:
     if agencies.is_codes(line):
         return "editor_codes", None
     return None
+
+
+# Desk codes of any agency: "SMM // JNM", "AC/te/APA", "aw/ mhr/", "kt.ahm",
+# "dpa ms yyzz n1 kr", "MKA MAH", "MU".
+_CODES_SHAPES = re.compile(
+    r"[A-Za-z0-9]{1,5}(?:\s?/{1,2}\s?[A-Za-z0-9]{1,5}){1,6}/?"
+    r"|[a-z]{1,4}(?:\.[a-z]{1,4}){1,3}"
+    r"|[a-z]{2,4}(?:\s[a-z0-9]{1,4}){2,6}"
+    r"|[A-Z]{2,4}(?:\s[A-Z]{2,4}){1,3}|[A-Z]{2,3}"
+)
+_CODES_MAX_CHARS = 40
+
+
+def looks_like_codes(line: str) -> bool:
+    """A short line of desk or editor codes, whatever the agency (after the lede only)."""
+    if len(line) > _CODES_MAX_CHARS or _CODES_SHAPES.fullmatch(line) is None:
+        return False
+    return agencies.canonical(line) is None
 
 
 def find_lede(lines: list[str]) -> tuple[int | None, DatelineMatch | None]:
@@ -403,12 +471,12 @@ def _resumes(page: _Page, i: int) -> bool:
     """After line ``i`` (not running text), does the story go on? Yes when the next
     non-chrome line is a paragraph followed by more text, a sign-off or the end."""
     j = i + 1
-    while j < page.n and page.chrome(j):
+    while j < page.n and page.skippable(j):
         j += 1
     if j >= page.n or not page.paragraph(j):
         return False
     k = j + 1
-    while k < page.n and page.chrome(k):
+    while k < page.n and page.skippable(k):
         k += 1
     if k >= page.n:
         return True
@@ -443,7 +511,7 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             kinds[i] = "navigation"
         elif shape.is_paragraph(line) or shape.is_short_sentence(line) or signed_paragraph(line):
             last_body = i
-            if _tail_agency(layout, i, line) is not None:
+            if _tail_agency(layout, i, line):
                 story_over = True
         else:
             kinds[i] = "navigation"
@@ -452,13 +520,15 @@ def _classify_body(page: _Page, layout: Layout) -> None:
         _tail_agency(layout, last_body, lines[last_body])
 
 
-def _tail_agency(layout: Layout, i: int, text: str) -> str | None:
-    """Split a sign-off glued to paragraph ``i``; the agency it names, if any."""
+def _tail_agency(layout: Layout, i: int, text: str) -> bool:
+    """Cut what is glued to the end of paragraph ``i``; True when something was
+    (the story ends there)."""
     if i == layout.lede and layout.dateline is not None:
         text = text[layout.dateline.end :]
-    stripped, agency = agencies.split_tail_signoff(text)
-    if agency is None:
-        return None
-    layout.tail_signoff = (i, stripped)
-    layout.agency = layout.agency or agency
-    return agency
+    tail = strip_tail(text)
+    if not tail.cut:
+        return False
+    layout.tail_signoff = (i, tail.text)
+    layout.tail_codes = list(tail.codes)
+    layout.agency = layout.agency or tail.agency
+    return True

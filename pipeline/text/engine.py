@@ -83,9 +83,8 @@ def enrich(
         byline=lines[layout.byline] if layout.byline is not None else None,
         dateline=dateline,
         body=body,
-        editor_codes=[
-            line for line, kind in zip(lines, kinds, strict=True) if kind == "editor_codes"
-        ],
+        editor_codes=layout.tail_codes
+        + [line for line, kind in zip(lines, kinds, strict=True) if kind == "editor_codes"],
         blocks=[Block(kind, line) for line, kind in zip(lines, kinds, strict=True)],
         word_count=sum(blocks.word_count(p) for p in body),
     )
