@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.text import agencies
 from pipeline.text.dates import TIMESTAMP_LINE
 from pipeline.text.tables import load_table
 
@@ -51,6 +52,7 @@ def is_navigation(line: str) -> bool:
     return (
         _NAVIGATION.matches(line)
         or is_timestamp(line)
+        or is_promo(line)
         or (len(line) <= 20 and _DECORATION.fullmatch(line) is not None)
     )
 
@@ -65,14 +67,49 @@ def starts_link_list(line: str) -> bool:
     return _RELATED.matches(line)
 
 
+# A photographer and an agency after a caption: "... - Marta Ruiz - Europa Press",
+# "... / PAP / Jan Nowak", "... | Reuters".
+_NAME = r"[A-ZÀ-Þ][\w.'’-]+(?:\s[A-ZÀ-Þ][\w.'’-]+){0,3}"
+_AGENCY_CREDIT = re.compile(
+    rf"\s[-–—/|]\s(?:{_NAME}\s[-–—/|]\s(?:{agencies.NAMES})|(?:{agencies.NAMES})\s[-–—/|]\s{_NAME}"
+    rf"|(?:{agencies.NAMES}))$"
+)
+_PIPE_CREDIT = re.compile(r"\s\|\s")
+_PHOTO_WORD = re.compile(r"(?i:photo|foto|image|bild|zdjęcie|fot\.)")
+
+
+def _agency_credit(line: str) -> bool:
+    m = _AGENCY_CREDIT.search(line, max(0, len(line) - _CREDIT_WINDOW))
+    if m is None:
+        return False
+    # A bare agency after a dash is a sign-off ("... he said. - EFE"); after a bar it is a credit.
+    return m.group(0).count(" ") > 2 or _PIPE_CREDIT.match(m.group(0)) is not None
+
+
 def is_caption(line: str) -> bool:
     """A photo caption or credit ("(Photo: AP/Hana Herrera)", "File photo. AFP/...")."""
     if _CAPTION.matches(line):
         return True
-    # Every credit ending has a slash or closes a bracket: test only lines that could.
+    if _agency_credit(line):
+        return True
+    # Every credit ending has a slash, closes a bracket or names a photo: test only
+    # lines that could.
     window = max(0, len(line) - _CREDIT_WINDOW)
-    return (line.endswith(")") or "/" in line[window:]) and (
-        _CREDIT_ENDING.search(line, window) is not None
+    could = line.endswith(")") or "/" in line[window:] or _PHOTO_WORD.search(line[-24:])
+    return bool(could) and _CREDIT_ENDING.search(line, window) is not None
+
+
+_PROMO = _TABLE["promo"]
+_PROMO_KEYWORD = re.compile(r"\b(?:" + "|".join(_PROMO["keywords"]) + ")", re.IGNORECASE)
+_PROMO_ADDRESS = re.compile(r"\b(?:" + "|".join(_PROMO["address"]) + r")\b", re.IGNORECASE)
+
+
+def is_promo(line: str) -> bool:
+    """The site promoting itself to the reader: "Get our weekly newsletter. Sign up here."."""
+    return (
+        len(line) <= _PROMO["max_chars"]
+        and _PROMO_KEYWORD.search(line) is not None
+        and _PROMO_ADDRESS.search(line) is not None
     )
 
 
