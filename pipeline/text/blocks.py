@@ -17,11 +17,16 @@ the story a line stays body: losing news text is worse than keeping chrome.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipeline.text import agencies, dateline, dates, navigation, sections, shape
 from pipeline.text.dateline import DatelineMatch
-from pipeline.text.story import BlockKind
+from pipeline.text.story import BlockKind, Why
+
+# What a feed taught: the confidence (0-1) that a line is that feed's chrome.
+Learned = Callable[[str], float]
+LEARNED_THRESHOLD = 0.5
 
 _HEADLINE_MIN_WORDS = 4
 _HEADLINE_MAX_WORDS = 24
@@ -52,6 +57,7 @@ class Layout:
     timestamp: int | None  # index of a header line with a full date printed on the page
     tail_signoff: tuple[int, str] | None  # (index of body line, text without sign-off)
     tail_codes: list[str] = field(default_factory=list)  # codes glued to the last paragraph
+    whys: list[Why | None] = field(default_factory=list)  # why each line is not body
 
 
 def word_count(line: str) -> int:
@@ -92,11 +98,14 @@ def _key(line: str) -> str:
 class _Page:
     """The lines of one story with what the tables say of each, computed once."""
 
-    __slots__ = ("counts", "lines", "n")
+    __slots__ = ("counts", "learned", "lines", "n")
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], learned: Learned | None = None) -> None:
         self.lines = lines
         self.n = len(lines)
+        self.learned = (
+            [learned(line) >= LEARNED_THRESHOLD for line in lines] if learned else [False] * self.n
+        )
         counts: dict[str, int] = {}
         for line in lines:
             k = _key(line)
@@ -110,7 +119,8 @@ class _Page:
         """Chrome by the tables, a stamp, or a caption: never a paragraph."""
         line = self.lines[i]
         return (
-            _is_chrome(line)
+            self.learned[i]
+            or _is_chrome(line)
             or navigation.is_caption(line)
             or (not shape.is_paragraph(line) and looks_like_stamp(line))
         )
@@ -279,14 +289,19 @@ def _breaks_run(line: str) -> bool:
     return word_count(line) >= _HEADLINE_MIN_WORDS and ":" not in line
 
 
-def classify(lines: list[str]) -> Layout:
-    """Give every line a block kind."""
-    page = _Page(lines)
+def classify(lines: list[str], learned: Learned | None = None) -> Layout:
+    """Give every line a block kind (and the reason it is not body).
+
+    ``learned`` is what the story's feed taught (see :mod:`pipeline.text.learned`):
+    strong evidence that a line is chrome, never enough to drop the dateline lede.
+    """
+    page = _Page(lines, learned)
     kinds: list[BlockKind] = ["body"] * len(lines)
     lede, match = _find_lede(page)
     layout = Layout(
         kinds, lede, match, match.agency if match else None, None, None, None, None, None
     )
+    layout.whys = [None] * len(lines)
     header_end = _classify_header(page, layout)
     if layout.lede is None:
         layout.lede = header_end if header_end < len(lines) else None
@@ -294,7 +309,26 @@ def classify(lines: list[str]) -> Layout:
         if match is not None and match.end == 0:
             _mark_detached_dateline(page, layout)
         _classify_body(page, layout)
+    _explain(page, layout)
     return layout
+
+
+def _explain(page: _Page, layout: Layout) -> None:
+    """Why each line that is not body is what it is: learned, a rule table, or shape."""
+    for i, kind in enumerate(layout.kinds):
+        if kind == "body" or layout.whys[i] is not None:
+            continue
+        line = page.lines[i]
+        if page.learned[i]:
+            layout.whys[i] = "learned"
+        elif (
+            kind in ("signoff", "editor_codes", "caption")
+            or _header_kind(line)
+            or (navigation.is_navigation(line) or navigation.starts_link_list(line))
+        ):
+            layout.whys[i] = "rule" if not looks_like_codes(line) else "shape"
+        else:
+            layout.whys[i] = "shape"
 
 
 def _mark_detached_dateline(page: _Page, layout: Layout) -> None:
@@ -323,6 +357,8 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     for i in range(end):
         line = lines[i]
         kind = _header_kind(line)
+        if kind is None and page.learned[i]:
+            kind = "navigation"
         if kind is None and looks_like_stamp(line) and not shape.is_paragraph(line):
             kind = "navigation"
         if kind is None and _ends_story(line) is not None:
@@ -505,6 +541,8 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             kinds[i] = "navigation"
         elif navigation.is_caption(line):
             kinds[i] = "caption"
+        elif page.learned[i]:
+            kinds[i] = "navigation"
         elif page.repeated(i):
             kinds[i] = "caption" if shape.is_paragraph(line) else "navigation"
         elif story_over:

@@ -36,11 +36,14 @@ def enrich(
     *,
     now: dt.datetime | None = None,
     section_model: classifier.SectionModel | Literal["shipped"] | None = "shipped",
+    learned: blocks.Learned | None = None,
 ) -> Story:
     """Read one raw story.
 
     ``section_model`` is the section classifier: the one shipped in the package by
-    default, None for kickers only. Raises
+    default, None for kickers only. ``learned`` is what the story's feed taught:
+    the confidence that a line is that feed's chrome (a read-only view of the
+    feed's memory; see :mod:`pipeline.text.learned`). Raises
     :class:`~pipeline.text.normalise.DecodeError` for bytes that are not text and
     :class:`EmptyStory` when no headline or body is left; callers dead-letter both
     with the message as the reason.
@@ -49,7 +52,7 @@ def enrich(
     lines = normalise.lines(raw)
     if not lines:
         raise EmptyStory("empty story: no text after normalisation")
-    layout = blocks.classify(lines)
+    layout = blocks.classify(lines, learned)
     kinds = layout.kinds
 
     body = _body(lines, layout)
@@ -85,7 +88,10 @@ def enrich(
         body=body,
         editor_codes=layout.tail_codes
         + [line for line, kind in zip(lines, kinds, strict=True) if kind == "editor_codes"],
-        blocks=[Block(kind, line) for line, kind in zip(lines, kinds, strict=True)],
+        blocks=[
+            Block(kind, line, why)
+            for line, kind, why in zip(lines, kinds, layout.whys, strict=True)
+        ],
         word_count=sum(blocks.word_count(p) for p in body),
     )
 

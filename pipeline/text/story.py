@@ -75,10 +75,16 @@ class Dateline:
     date: str | None  # ISO date, or month and day as printed when the year is unknown
 
 
+# Why a block is what it is: a rule table named it, its shape and place decided,
+# or its feed taught it (a line printed in many different stories of one feed).
+Why = Literal["rule", "shape", "learned"]
+
+
 @dataclass(slots=True)
 class Block:
     kind: BlockKind
     text: str
+    why: Why | None = None  # None for body
 
 
 @dataclass(slots=True, kw_only=True)
