@@ -30,6 +30,8 @@ LEARNED_THRESHOLD = 0.5
 
 _HEADLINE_MIN_WORDS = 4
 _HEADLINE_MAX_WORDS = 24
+# A line this long under a headline-shaped line is its standfirst.
+_DECK_MIN_WORDS = 8
 # Past this length a line that shares words with the lede is more often a caption.
 _SHARING_MAX_WORDS = 18
 _KICKER_MAX_WORDS = 4
@@ -38,6 +40,12 @@ _NAME_ONLY = re.compile(r"[A-ZÀ-Þ][\w.'’\-]+(?:\s[A-ZÀ-Þ][\w.'’\-]+){1,3
 # A lede that starts a run of at least this share of the longest run of paragraphs.
 _MAIN_RUN_SHARE = 0.5
 _STAMP_DIGITS = re.compile(r"\d")
+# "Posted on January 10, 2024 by desk", "Mis à jour le 3 mars", "Aktualisiert am ..."
+_STAMP_LEAD = re.compile(
+    r"(?i:posted|published|updated|last updated|publicado|actualizado|atualizado|publié|"
+    r"mis à jour|pubblicato|aggiornato|veröffentlicht|aktualisiert|stand|opublikowano|"
+    r"aktualizacja|yayınlanma|güncelleme|data)\b"
+)
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
 # AP's rule ("___") separates the story from notes that are still its text.
 _SEPARATOR = re.compile(r"_{3,}")
@@ -84,6 +92,8 @@ def looks_like_stamp(line: str) -> bool:
     if len(parts) > 14 or (shape.ends_sentence(line) and len(parts) > 6):
         return False
     digits = sum(1 for p in parts if _STAMP_DIGITS.search(p))
+    if digits and _STAMP_LEAD.match(line):
+        return True
     return (digits >= 2 and len(parts) - digits <= 4) or (digits >= 1 and len(parts) <= 2)
 
 
@@ -485,7 +495,25 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
     for j in content:
         if j < chosen and len(lines[j]) >= 20 and lines[chosen].startswith(lines[j]):
             return j
-    return chosen
+    above = _headline_above(page, content, chosen, lede_words)
+    return above if above is not None else chosen
+
+
+def _headline_above(page: _Page, content: list[int], deck: int, lede_words: set[str]) -> int | None:
+    """The headline right above a standfirst that was taken for it: a headline-shaped
+    line of four words or more, only chrome between, sharing a word with the story."""
+    lines = page.lines
+    above = [i for i in content if i < deck]
+    if not above or word_count(lines[deck]) < _DECK_MIN_WORDS:
+        return None
+    i = above[-1]
+    line = lines[i]
+    if not all(page.chrome(j) or _header_kind(lines[j]) for j in range(i + 1, deck)):
+        return None
+    if not _headline_shaped(line) or word_count(line) < _HEADLINE_MIN_WORDS:
+        return None
+    story_words = lede_words | _content_words(lines[deck])
+    return i if _content_words(line) & story_words else None
 
 
 def _first_headline(lines: list[str], content: list[int]) -> int:

@@ -113,7 +113,11 @@ _MIN_WRAPPED_LINES = 3
 _CRAWL_DATE = re.compile(r"(date [12][0-9]{3}-[01][0-9](?:-[0-3][0-9])?) (?=\S)")
 _SENTENCE_END = re.compile(r"[.!?…:;][\"”’»)\]]*$")
 # The start of a dateline lede: "BERLIN, March 12 (Reuters) -", "QUITO (EFE) -".
-_DATELINE_START = re.compile(r"[A-ZÀ-Þ][A-ZÀ-Þ'’.\- ]{2,30}(?:,|\s\(|\s[-–—]|:)")
+_DATELINE_START = re.compile(
+    r"[A-ZÀ-Þ][A-ZÀ-Þ'’.\- ]{2,30}(?:,|\s\(|\s[-–—]|:)"
+    r"|[A-ZÀ-Þ][\w'’.\-]+(?:\s[A-ZÀ-Þ][\w'’.\-]+){0,3}\s\([\w/. -]{2,30}\)\s?[-–—:.,]"
+    r"|\([A-Za-z]{2,12}\)\s?[-–—]"
+)
 
 
 def lines(raw: bytes | str) -> list[str]:
@@ -177,14 +181,20 @@ def _wrapped(group: list[tuple[str, bool]], width: int) -> bool:
 
 
 def _paragraphs(group: list[tuple[str, bool]], width: int) -> list[str]:
+    """The paragraphs of one wrapped group. In copy that indents its paragraphs,
+    short lines above the first indent (slug, headline) stand alone."""
     out: list[str] = []
     current: list[str] = []
-    for index, (t, indented) in enumerate(group):
-        if current and (indented or _DATELINE_START.match(t)) and index > 0:
+    indents = sum(1 for _, indented in group if indented) >= 2
+    seen_indent = False
+    for t, indented in group:
+        if current and (indented or _DATELINE_START.match(t)):
             out.append(" ".join(current))
             current = []
         current.append(t)
-        if len(t) < width * _FULL and _SENTENCE_END.search(t):
+        seen_indent = seen_indent or indented
+        short = len(t) < width * _FULL
+        if short and (_SENTENCE_END.search(t) or (indents and not seen_indent)):
             out.append(" ".join(current))
             current = []
     if current:
