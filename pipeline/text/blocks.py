@@ -47,6 +47,8 @@ _STAMP_LEAD = re.compile(
     r"aktualizacja|yayınlanma|güncelleme|data)\b"
 )
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+# A lone "MU" after these is the desk's initials, not a label.
+_STORY_END_KINDS = ("body", "signoff", "editor_codes")
 # AP's rule ("___") separates the story from notes that are still its text.
 _SEPARATOR = re.compile(r"_{3,}")
 
@@ -172,7 +174,13 @@ _TAIL_CODES = re.compile(
     r"\s(?P<codes>[A-Za-z][A-Za-z0-9]{0,4}(?:\s?/{1,2}\s?[A-Za-z0-9]{1,5}){1,6}/?)$"
 )
 # End marks glued to the last sentence: "(end)", "(FIN)", "■", "-0-", "+++".
-_TAIL_END = re.compile(r"\s?(?:\((?i:end|fin|ende|fine|ends)\)|[■□▪●]|-0-|\+{3}|///)$")
+_TAIL_END = re.compile(
+    r"\s?(?:\((?i:end|fin|ende|fine|ends|fim)\)|[■□▪●]|-0-|\+{3}|///"
+    r"|(?:\s?\((?i:foto|fotos|vídeo|video|audio|photo|photos)\))+"
+    r"|\s[0-3][0-9][/.-][01][0-9][/.-](?:[0-9]{2}){1,2}(?:\s[0-2][0-9]:[0-5][0-9])?)$"
+)
+# Lower-case desk codes glued after the last sentence: "... mit. dpa ms yyzz n1 kr".
+_TAIL_LOWER_CODES = re.compile(r"(?<=[.!?\"”»])\s(?P<codes>[a-z]{2,4}(?:\s[a-z0-9]{1,4}){2,6})$")
 
 
 def strip_tail(text: str) -> Tail:
@@ -190,7 +198,7 @@ def strip_tail(text: str) -> Tail:
         if m is not None and m.start() > 0:
             text, cut = text[: m.start()].rstrip(), True
             continue
-        m = _TAIL_CODES.search(text)
+        m = _TAIL_CODES.search(text) or _TAIL_LOWER_CODES.search(text)
         if m is not None:
             before = text[: m.start()].rstrip()
             if shape.ends_sentence(before) or agencies.split_tail_signoff(before)[1]:
@@ -206,34 +214,57 @@ def _ends_story(line: str) -> tuple[BlockKind, str | None] | None:
     agency = agencies.signoff_agency(line)
     if agency is not None:
         return "signoff", agency
-    if agencies.is_codes(line) or looks_like_codes(line):
+    if agencies.is_codes(line):
         return "editor_codes", None
     credit = getattr(agencies, "credit", None)
     if credit is not None:
         found = credit(line)
         if found is not None:
             return "signoff", found.agency
-    if agencies.is_codes(line):
+    if codes_in(line) is not None:
         return "editor_codes", None
     return None
 
 
 # Desk codes of any agency: "SMM // JNM", "AC/te/APA", "aw/ mhr/", "kt.ahm",
-# "dpa ms yyzz n1 kr", "MKA MAH", "MU".
+# "dpa ms yyzz n1 kr", "MKA MAH", "dpa:240509-99-972860/2".
 _CODES_SHAPES = re.compile(
     r"[A-Za-z0-9]{1,5}(?:\s?/{1,2}\s?[A-Za-z0-9]{1,5}){1,6}/?"
     r"|[a-z]{1,4}(?:\.[a-z]{1,4}){1,3}"
     r"|[a-z]{2,4}(?:\s[a-z0-9]{1,4}){2,6}"
-    r"|[A-Z]{2,4}(?:\s[A-Z]{2,4}){1,3}|[A-Z]{2,3}"
+    r"|[A-Z]{2,4}(?:\s[A-Z]{2,4}){1,3}"
+    r"|[a-z]{2,5}:[0-9]{6}-[0-9]{2}-[0-9]{3,9}(?:/[0-9]+)?"
+)
+# An end mark before the codes, or codes in brackets before a time stamp:
+# "(FIN) NDP/RQM", "(Tar/ Dire) 11:55 22-11-18".
+_MARKED_CODES = re.compile(
+    r"\((?i:fin|end|ende|fim|fine)\)\s(?P<a>.+)|\((?P<b>[^()]{2,24})\)(?:\s[0-9:./-]+){1,3}"
 )
 _CODES_MAX_CHARS = 40
+# Labels of site chrome that look like codes: ad markers, "TOP".
+_NOT_CODES = frozenset({"ADV", "PUB", "AD", "ADS", "TOP", "NEW", "PDF", "RSS", "FAQ", "AQI"})
 
 
 def looks_like_codes(line: str) -> bool:
     """A short line of desk or editor codes, whatever the agency (after the lede only)."""
     if len(line) > _CODES_MAX_CHARS or _CODES_SHAPES.fullmatch(line) is None:
         return False
-    return agencies.canonical(line) is None
+    return agencies.canonical(line) is None and line.upper() not in _NOT_CODES
+
+
+def codes_in(line: str) -> str | None:
+    """The desk codes a line holds (the whole line, or the codes of "(FIN) NDP/RQM")."""
+    if agencies.is_codes(line) or looks_like_codes(line):
+        return line
+    m = _MARKED_CODES.fullmatch(line)
+    if m is not None:
+        codes = m["a"] or m["b"]
+        if looks_like_codes(codes):
+            return codes
+    return None
+
+
+_LONE_CODE = re.compile(r"[A-Z]{2,3}")
 
 
 def find_lede(lines: list[str]) -> tuple[int | None, DatelineMatch | None]:
@@ -336,7 +367,9 @@ def _explain(page: _Page, layout: Layout) -> None:
             or _header_kind(line)
             or (navigation.is_navigation(line) or navigation.starts_link_list(line))
         ):
-            layout.whys[i] = "rule" if not looks_like_codes(line) else "shape"
+            layout.whys[i] = (
+                "shape" if kind == "editor_codes" and not agencies.is_codes(line) else "rule"
+            )
         else:
             layout.whys[i] = "shape"
 
@@ -557,6 +590,9 @@ def _classify_body(page: _Page, layout: Layout) -> None:
     for i in range(layout.lede + 1, page.n):
         line = lines[i]
         ends = _ends_story(line)
+        if ends is None and _LONE_CODE.fullmatch(line) and kinds[i - 1] in _STORY_END_KINDS:
+            lone = line not in _NOT_CODES and agencies.canonical(line) is None
+            ends = ("editor_codes", None) if lone else None
         if ends is not None:
             kinds[i] = ends[0]
             layout.agency = layout.agency or ends[1]

@@ -87,7 +87,11 @@ def enrich(
         dateline=dateline,
         body=body,
         editor_codes=layout.tail_codes
-        + [line for line, kind in zip(lines, kinds, strict=True) if kind == "editor_codes"],
+        + [
+            blocks.codes_in(line) or line
+            for line, kind in zip(lines, kinds, strict=True)
+            if kind == "editor_codes"
+        ],
         blocks=[
             Block(kind, line, why)
             for line, kind, why in zip(lines, kinds, layout.whys, strict=True)
