@@ -1,0 +1,186 @@
+"""Shapes real pages have that our own corpus lacked (wording invented; docs/layouts.md).
+
+Each test is one layout: the zones of the story (where the headline is, where the
+story ends) must come out right however the page dresses it.
+"""
+
+import pytest
+
+from pipeline.text import blocks, normalise, shape
+from pipeline.text.engine import enrich
+
+LEDE = (
+    "KARACHI: The provincial government on Monday approved a plan to dredge the old "
+    "fishing harbour, officials said, ending a dispute that had idled the port for months."
+)
+BODY = [
+    "The work will start in March and is expected to take two years, the ports minister "
+    "told reporters after a cabinet meeting in the city.",
+    "Fishermen's groups welcomed the decision but said compensation for lost catches "
+    "should be paid before the dredgers arrive.",
+]
+
+
+def read(*lines: str):
+    return enrich("\n".join(lines), section_model=None)
+
+
+def kinds(*lines: str) -> list[str]:
+    return blocks.classify(normalise.lines("\n".join(lines))).kinds
+
+
+def test_menus_before_the_lede_are_not_the_headline():
+    menu = [f"Menu item {i}" for i in range(31)]
+    story = read("Skip to content", *menu, "Harbour dredging plan approved", LEDE, *BODY)
+    assert story.headline == "Harbour dredging plan approved"
+    assert story.body[0].startswith("The provincial government")
+    assert len(story.body) == 3
+
+
+def test_no_headline_printed_gives_null():
+    story = read("Home", "News", "3 hours ago", LEDE, *BODY)
+    assert story.headline is None
+    assert len(story.body) == 3
+
+
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        "Your web browser is no longer supported. Please update it to read this site.",
+        "Published 9:02 AM EDT, June 3, 2024",
+        "• Mon. Mar 3rd, 2025",
+        "Posted on January 10, 2024 by desk",
+        "Senin, 4 Maret 2024 10:12 WIB",
+    ],
+)
+def test_notices_and_stamps_are_not_headlines(decoy):
+    story = read("Harbour dredging plan approved", decoy, LEDE, *BODY)
+    assert story.headline == "Harbour dredging plan approved"
+
+
+def test_headline_above_its_standfirst_wins():
+    deck = "The provincial cabinet backs a two-year plan to reopen the idled fishing port"
+    story = read("Harbour dredging plan approved", deck, LEDE, *BODY)
+    assert story.headline == "Harbour dredging plan approved"
+
+
+def test_caption_between_headline_and_lede_is_not_the_headline():
+    caption = "Boats moored in the old harbour of the city. — Harbour News photo"
+    story = read("Harbour dredging plan approved", caption, LEDE, *BODY)
+    assert story.headline == "Harbour dredging plan approved"
+    assert caption not in story.body
+
+
+def test_story_ends_at_related_headlines_without_a_list_heading():
+    related = [
+        "Provincial budget sets aside funds for coastal roads",
+        "Fish prices climb as boats stay in port",
+        "Port workers end strike after pay deal",
+    ]
+    story = read("Harbour dredging plan approved", LEDE, *BODY, "Comments", *related)
+    assert story.body[-1] == BODY[-1]
+    assert not set(related) & set(story.body)
+
+
+def test_teasers_after_a_heading_are_not_body():
+    teasers = [
+        "LATEST",
+        "Farmers count losses after hailstorm",
+        "Growers in the valley said the storm destroyed half of the apple harvest...",
+        "City council approves new bus lanes",
+        "The council voted to add twelve kilometres of bus lanes by next year...",
+    ]
+    story = read("Harbour dredging plan approved", LEDE, *BODY, *teasers)
+    assert story.body[-1] == BODY[-1]
+
+
+def test_story_goes_on_after_an_ad_label_between_paragraphs():
+    story = read("Harbour dredging plan approved", LEDE, BODY[0], "Publicité", BODY[1])
+    assert story.body[-1] == BODY[1]
+
+
+def test_paragraph_printed_twice_is_a_caption():
+    caption = (
+        "Fishing boats wait in the harbour on Monday as the dredging plan was announced "
+        "by the provincial government"
+    )
+    story = read("Harbour dredging plan approved", caption, caption, LEDE, *BODY)
+    assert caption not in story.body and len(story.body) == 3
+
+
+@pytest.mark.parametrize(
+    ("tail", "codes"),
+    [
+        (" EFE jm/rcr", ["jm/rcr"]),
+        (" (end)", []),
+        (" ■", []),
+        (" dpa ms yyzz n1 kr", ["dpa ms yyzz n1 kr"]),
+        (" EFE (foto)(vídeo)", []),
+    ],
+)
+def test_glued_sign_offs_codes_and_end_marks_are_cut(tail, codes):
+    story = read("Harbour dredging plan approved", LEDE, BODY[0], BODY[1] + tail)
+    assert story.body[-1] == BODY[1]
+    assert story.editor_codes == codes
+
+
+@pytest.mark.parametrize("line", ["SMM // JNM", "AC/te/APA", "kt.ahm", "(FIN) NDP/RQM", "MKA MAH"])
+def test_desk_codes_of_any_agency(line):
+    story = read("Harbour dredging plan approved", LEDE, *BODY, line, "Related News")
+    assert story.body[-1] == BODY[-1]
+    assert len(story.editor_codes) == 1
+
+
+def test_newsletter_promo_is_chrome():
+    promo = "Get the week's port news in your inbox with our weekly newsletter. Sign up here."
+    story = read("Harbour dredging plan approved", LEDE, *BODY, promo)
+    assert promo not in story.body
+
+
+def test_hard_wrapped_copy_without_blank_lines_is_reflowed():
+    text = (
+        "Harbour dredging plan approved\n"
+        "   KARACHI, March 3 (APP): The provincial government on Monday approved\n"
+        "a plan to dredge the old fishing harbour, officials said, ending a long\n"
+        "dispute that had idled the port for several months this year.\n"
+        "   The work will start in March and is expected to take two years, the\n"
+        "ports minister told reporters after a cabinet meeting in the city on\n"
+        "Monday afternoon.\n"
+    )
+    story = enrich(text, section_model=None)
+    assert story.headline == "Harbour dredging plan approved"
+    assert len(story.body) == 2
+    assert story.body[1].endswith("Monday afternoon.")
+
+
+def test_crawler_date_glued_to_the_first_line_is_cut():
+    story = read("date 2021-03-04 Harbour dredging plan approved", LEDE, *BODY)
+    assert story.headline == "Harbour dredging plan approved"
+
+
+def test_line_shapes():
+    assert shape.is_paragraph(LEDE)
+    assert not shape.is_paragraph("Harbour dredging plan approved")
+    assert shape.is_cjk("統一部は16日、北朝鮮の労働新聞が論評を掲載したことについて述べた。")
+    assert not shape.full_stop("Venezuela accuses EE.UU.") and shape.full_stop("It ended.")
+    assert shape.link_like("• Read more") and shape.link_like("Full version →")
+
+
+def test_every_stripped_block_says_why():
+    story = read("Skip to content", "Harbour dredging plan approved", LEDE, *BODY, "SMM // JNM")
+    whys = {b.text: b.why for b in story.blocks}
+    assert whys["Skip to content"] == "rule"
+    assert whys["SMM // JNM"] == "shape"
+    assert all(b.why is None for b in story.blocks if b.kind == "body")
+
+
+def test_learned_chrome_is_navigation_but_never_the_lede():
+    tagline = "The Harbour Ledger brings you independent reporting from the coast every day."
+    learned = {tagline: 0.9, LEDE: 0.9}
+    story = enrich(
+        "\n".join(["Harbour dredging plan approved", LEDE, BODY[0], tagline, BODY[1]]),
+        section_model=None,
+        learned=lambda line: learned.get(line, 0.0),
+    )
+    assert tagline not in story.body and len(story.body) == 3
+    assert {b.text: b.why for b in story.blocks}[tagline] == "learned"
