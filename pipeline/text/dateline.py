@@ -45,6 +45,7 @@ def _fold(text: str) -> str:
 _NOT_PLACES = frozenset(map(_fold, _DATA["not_places"]))
 _NOT_AGENCIES = frozenset(map(_fold, _DATA["not_agencies"]))
 _KNOWN_PLACES = frozenset(map(_fold, _DATA["places"]))
+_REGIONS = frozenset(map(_fold, _DATA["regions"]))
 _REPORTER = re.compile(
     r"\b(?:" + "|".join(map(re.escape, _DATA["reporter_words"])) + r")\b", re.IGNORECASE
 )
@@ -99,9 +100,15 @@ _CJK_AGENCIES = "|".join(sorted(map(re.escape, _DATA["cjk_agencies"]), key=len, 
 _CJK = re.compile(
     rf"\s*【(?P<place>[^\s\d【】]{{1,12}}?)(?P<date>[0-9０-９]{{1,2}}日)?(?P<agency>{_CJK_AGENCIES})】\s*"
 )
-# Cheap gate: every dateline shape has one of these marks early in the line.
+# A lower-case letter followed by a capital inside a word: where a page glued two words.
+_CAMEL = re.compile(r"[a-zß-öø-ÿ][A-ZÀ-ÖØ-Þ](?!.*[a-zß-öø-ÿ][A-ZÀ-ÖØ-Þ])")
+# A masthead in capitals before the place: "EL DIARIO, Buenos Aires.- ".
+_MASTHEAD = re.compile(r"\s*[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'’&-]{2,40},\s(?=[^\W\d_])")
+# Cheap gate: every dateline shape has one of these marks early in the line, or starts
+# with an agency's name ("dpa BERLIN. ...").
 _GATE = re.compile(r"[(\[/:\-–—【]|,,")
 _GATE_SPAN = 130
+_AGENCY_WORDS = frozenset(n.split()[0].casefold() for a in agencies.AGENCIES for n in a.names)
 
 # Separators that end a dateline with no agency tag (a comma or a space do not).
 _STRONG_SEPS = frozenset(("-", "–", "—", "--", ".-", ".–", ".—", ":", ",,", "/"))
@@ -129,7 +136,9 @@ class DatelineMatch:
 def parse(line: str) -> DatelineMatch | None:
     """The dateline at the start of ``line``, or None."""
     if _GATE.search(line, 0, _GATE_SPAN) is None:
-        return None
+        if line.lstrip().split(" ", 1)[0].casefold() not in _AGENCY_WORDS:
+            return None
+        return _bare_first(line)
     first = line.lstrip()[:1]
     if first == "(":
         return _agency_first(line)
@@ -149,15 +158,33 @@ def usual_place(match: DatelineMatch) -> str:
 
 
 def _place_first(line: str) -> DatelineMatch | None:
-    m = _PLACE_FIRST.match(line)
+    found = _place_first_at(line, 0)
+    if found is None:
+        # "EL DIARIO, Buenos Aires.- ...": a masthead in capitals before a known place
+        prefix = _MASTHEAD.match(line)
+        if prefix is not None:
+            found = _place_first_at(line, prefix.end())
+            if found is not None and _fold(found.place) not in _KNOWN_PLACES:
+                found = None
+    return found
+
+
+def _place_first_at(line: str, pos: int) -> DatelineMatch | None:
+    m = _PLACE_FIRST.match(line, pos)
     if m is None:
         return None
-    place, date, sep = m["place"], m["date"], m["sep"].strip()
+    place, date, sep = _unglued(m["place"]), m["date"], m["sep"].strip()
     regions = re.findall(r"[(\[]([^()\[\]]+)[)\]]", m["groups"])
     printed = m["tag"] if m["tag"] is not None else m["bare"]
-    last_is_paren = bool(regions) and m["groups"].rstrip()[-1] == ")"
-    if printed is None and last_is_paren and date is None and m["state"] is None:
-        printed = regions.pop()  # "WASHINGTON (Reuters) -": no tag follows, so it is one
+    # "WASHINGTON (Reuters) -": with no tag after it, the last group in parentheses is
+    # the tag, unless it names a region ("SANTIAGO (Chile) -").
+    last_is_tag = (
+        bool(regions)
+        and m["groups"].rstrip()[-1] == ")"
+        and _fold(regions[-1].strip()) not in _REGIONS
+    )
+    if printed is None and last_is_tag and date is None and m["state"] is None:
+        printed = regions.pop()
     if m["state"]:
         regions.append(m["state"])
     if printed is None:
@@ -166,7 +193,7 @@ def _place_first(line: str) -> DatelineMatch | None:
             return None
     else:
         agency = _agency(printed, bare=m["bare"] is not None)
-        if agency is None or not _sep_ok_after_agency(agency[0], sep, m, date, place):
+        if agency is None or not _sep_ok_after_agency(agency, sep, m, date, place):
             return None
     if not _place_ok(place, agency):
         return None
@@ -299,6 +326,23 @@ def _looks_like_agency(tag: str) -> bool:
     return all(_TAG_WORD.fullmatch(w) and not w[0].islower() for w in words)
 
 
+def _unglued(place: str) -> str:
+    """The place out of words a page glued to it: "Pressemitteilung PolizeiHamburg" is
+    Hamburg, "SUBSCRIBEDEN HAAG" is Den Haag (only when that leaves a known place)."""
+    folded = _fold(place)
+    if folded in _KNOWN_PLACES:
+        return place
+    glued = _CAMEL.search(place)
+    if glued is not None and _fold(place[glued.end() - 1 :]) in _KNOWN_PLACES:
+        return place[glued.end() - 1 :]
+    if place.isupper():  # "SUBSCRIBEDEN HAAG": try the tails that start inside a word
+        for start in range(4, len(place) - 3):
+            glued_tail = place[start - 1].isalpha() and place[start].isalpha()
+            if glued_tail and _fold(place[start:]) in _KNOWN_PLACES:
+                return place[start:]
+    return place
+
+
 def _place_ok(place: str, agency: tuple[str, str] | None = None) -> bool:
     """Not a label ("UPDATE", "Photo"); a place whose first word is an article or a
     title ("The Ministry", "Mr Smith") needs a known agency ("El Cairo, 15 jul (EFE)")."""
@@ -338,10 +382,14 @@ def _credible_without_agency(place: str, date: str | None, sep: str, line: str, 
 
 
 def _sep_ok_after_agency(
-    agency: str, sep: str, m: re.Match[str], date: str | None, place: str
+    agency: tuple[str, str], sep: str, m: re.Match[str], date: str | None, place: str
 ) -> bool:
-    """A known agency may be followed by a bare space ("(PTI) The ..."); an unknown one
-    needs a separator or the end of the line, or a date or a credible place with it."""
-    if agencies.canonical(agency) is not None or sep:
+    """A known agency may be followed by any separator or a bare space ("(PTI) The ...").
+    An unknown one needs, without a date or a credible place, a dateline separator; and
+    the lede after it does not start in lower case ("Estatística (IBGE), o Brasil")."""
+    if agencies.canonical(agency[1]) is not None:
         return True
-    return m.end() == len(m.string) or date is not None or _strong_place(place)
+    rest = m.string[m.end() :].lstrip()
+    if rest[:1].islower():
+        return False
+    return sep in _STRONG_SEPS or date is not None or _strong_place(place) or not rest
