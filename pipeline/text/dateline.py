@@ -409,12 +409,15 @@ def _credible_without_agency(place: str, date: str | None, sep: str, line: str, 
 def _sep_ok_after_agency(
     agency: tuple[str, str], sep: str, m: re.Match[str], date: str | None, place: str
 ) -> bool:
-    """A known agency may be followed by any separator or a bare space ("(PTI) The ...").
-    An unknown one needs, without a date or a credible place, a dateline separator; and
-    the lede after it does not start in lower case ("Estatística (IBGE), o Brasil")."""
-    if agencies.canonical(agency[1]) is not None:
-        return True
+    """Evidence for a tag after a place.
+
+    A known agency may be followed by any separator, or by a bare space when a date or
+    a credible place comes with it ("New Delhi, Jan 5 (PTI) The ..."). An unknown one
+    needs a date or a credible place ("Hanoi (VNA)", "KARACHI (APP)", not
+    "Apple (AAPL) -"), and the lede after it does not start in lower case.
+    """
     rest = m.string[m.end() :].lstrip()
-    if rest[:1].islower():
-        return False
-    return sep in _STRONG_SEPS or date is not None or _strong_place(place) or not rest
+    credible = date is not None or _strong_place(place) or not rest
+    if agencies.canonical(agency[1]) is not None:
+        return bool(sep) or credible
+    return credible and not rest[:1].islower()

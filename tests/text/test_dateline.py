@@ -649,6 +649,9 @@ def test_dateline(lede, text, place, usual, date, agency, starts):
         "Maria (34) - a teacher from the capital - said she would vote for the first time.",
         "The summit in Lima (Peru) ended on Friday with a joint declaration on trade.",
         "Last year: 12,5 % (2023: 11,0 %) - the figure rose again after a weak quarter.",
+        # a ticker or an abbreviation in parentheses after a name
+        "Apple (AAPL) - Shares of the company rose 3 percent in early trading on Monday.",
+        "Jones (Reuters) said the company would appeal against the ruling next week.",
         # a hard-wrapped line that starts inside a sentence
         "Instituto Nacional de Estadística (INE), el paro bajó en el último trimestre del año.",
         # bylines
