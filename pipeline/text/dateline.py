@@ -84,7 +84,7 @@ _PLACE_FIRST = re.compile(
     rf"{_SEP}"
 )
 _AGENCY_FIRST = re.compile(
-    rf"\s*{_TAG}\s?(?:--|-|–|—|:)\s?(?P<place>{_PLACE})(?:,\s(?P<date>{_DATE})\.?)?"
+    rf"\s*{_TAG}\s?(?:(?:--|-|–|—|:)\s?|(?={_U}{{2}}))(?P<place>{_PLACE})(?:,\s(?P<date>{_DATE})\.?)?"
     r"(?P<sep>\s?(?:--|-|–|—|:)\s?|\.\s)"
 )
 # "dpa BERLIN. ...": a known agency printed bare before a place in capitals.
@@ -348,6 +348,8 @@ def _looks_like_agency(tag: str) -> bool:
         return False
     if len(words) == 1 and tag.isalpha() and tag.islower():
         return 2 <= len(tag) <= 8  # "apro", "ats", "dpa"
+    if words[0].isalpha() and words[0].islower() and len(words[0]) <= 5:
+        words = words[1:]  # "dts Nachrichtenagentur"
     return all(_TAG_WORD.fullmatch(w) and not w[0].islower() for w in words)
 
 

@@ -41,6 +41,8 @@ from pipeline.text.tables import load_table
         ("4 Haziran 2020", (6, 4, 2020)),
         ("4 MAYIS", (5, 4, None)),
         ("10 Şubat", (2, 10, None)),
+        ("24 Februari 2024", (2, 24, 2024)),
+        ("3 Ogos", (8, 3, None)),
         ("08/03/2023", (3, 8, 2023)),
     ],
 )
