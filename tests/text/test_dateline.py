@@ -714,6 +714,9 @@ def test_dateline(lede, text, place, usual, date, agency, starts):
         "ARCHIVO - El presidente habla durante una conferencia de prensa en el palacio.",
         "Washington (file photo) — A view of the dome on a cloudy morning in the city.",
         "Fotos (EFE) - La galería de imágenes del día con lo mejor de la jornada mundial.",
+        "POLITICS: The government said on Monday it would raise taxes on sugary drinks.",
+        "ÚLTIMA HORA - El Gobierno anunció este lunes un nuevo plan de vivienda joven.",
+        "SON DAKİKA - Bakanlık bugün yeni bir plan açıkladı ve tartışmalar başladı.",
         # headlines and menus
         "CHINA: Trade surplus widens in May as exports grow fast again",
         "Berlin - Paris - London: Europe's capitals in pictures",
