@@ -26,6 +26,7 @@ separator and a lede after it that reads like a sentence.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -36,8 +37,11 @@ from pipeline.text.tables import load_table
 _DATA = load_table("datelines")
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
     """Casefolded and without accents, for comparing words against the tables."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -45,6 +49,7 @@ def _fold(text: str) -> str:
 _NOT_PLACES = frozenset(map(_fold, _DATA["not_places"]))
 _NOT_AGENCIES = frozenset(map(_fold, _DATA["not_agencies"]))
 _KNOWN_PLACES = frozenset(map(_fold, _DATA["places"]))
+_REGIONS = frozenset(map(_fold, _DATA["regions"]))
 _REPORTER = re.compile(
     r"\b(?:" + "|".join(map(re.escape, _DATA["reporter_words"])) + r")\b", re.IGNORECASE
 )
@@ -79,7 +84,7 @@ _PLACE_FIRST = re.compile(
     rf"{_SEP}"
 )
 _AGENCY_FIRST = re.compile(
-    rf"\s*{_TAG}\s?(?:--|-|–|—|:)\s?(?P<place>{_PLACE})(?:,\s(?P<date>{_DATE})\.?)?"
+    rf"\s*{_TAG}\s?(?:(?:--|-|–|—|:)\s?|(?={_U}{{2}}))(?P<place>{_PLACE})(?:,\s(?P<date>{_DATE})\.?)?"
     r"(?P<sep>\s?(?:--|-|–|—|:)\s?|\.\s)"
 )
 # "dpa BERLIN. ...": a known agency printed bare before a place in capitals.
@@ -99,9 +104,32 @@ _CJK_AGENCIES = "|".join(sorted(map(re.escape, _DATA["cjk_agencies"]), key=len, 
 _CJK = re.compile(
     rf"\s*【(?P<place>[^\s\d【】]{{1,12}}?)(?P<date>[0-9０-９]{{1,2}}日)?(?P<agency>{_CJK_AGENCIES})】\s*"
 )
-# Cheap gate: every dateline shape has one of these marks early in the line.
-_GATE = re.compile(r"[(\[/:\-–—【]|,,")
+# A lower-case letter followed by a capital inside a word: where a page glued two words.
+_CAMEL = re.compile(r"[a-zß-öø-ÿ][A-ZÀ-ÖØ-Þ](?!.*[a-zß-öø-ÿ][A-ZÀ-ÖØ-Þ])")
+# A masthead in capitals before the place: "EL DIARIO, Buenos Aires.- ".
+_MASTHEAD = re.compile(r"\s*[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'’&-]{2,40},\s(?=[^\W\d_])")
+# Cheap gate: every dateline shape has one of these marks early in the line, or starts
+# with an agency's name ("dpa BERLIN. ..."). Plain substring tests beat a regex here.
 _GATE_SPAN = 130
+
+
+def _gated(head: str) -> bool:
+    return (
+        "(" in head
+        or " -" in head
+        or "–" in head
+        or "—" in head
+        or ": " in head
+        or ".-" in head
+        or "/" in head
+        or "[" in head
+        or ",," in head
+        or "【" in head
+        or head.endswith(":")
+    )
+
+
+_AGENCY_WORDS = frozenset(n.split()[0].casefold() for a in agencies.AGENCIES for n in a.names)
 
 # Separators that end a dateline with no agency tag (a comma or a space do not).
 _STRONG_SEPS = frozenset(("-", "–", "—", "--", ".-", ".–", ".—", ":", ",,", "/"))
@@ -128,8 +156,11 @@ class DatelineMatch:
 
 def parse(line: str) -> DatelineMatch | None:
     """The dateline at the start of ``line``, or None."""
-    if _GATE.search(line, 0, _GATE_SPAN) is None:
-        return None
+    head = line[:_GATE_SPAN]
+    if not _gated(head):
+        if line.lstrip().split(" ", 1)[0].casefold() not in _AGENCY_WORDS:
+            return None
+        return _bare_first(line)
     first = line.lstrip()[:1]
     if first == "(":
         return _agency_first(line)
@@ -137,7 +168,10 @@ def parse(line: str) -> DatelineMatch | None:
         return _cjk(line)
     if first.isdigit():
         return _date_first(line)
-    return _place_first(line) or _bare_first(line) or _reporter_first(line)
+    found = _place_first(line)
+    if found is None and line.lstrip().split(" ", 1)[0].casefold() in _AGENCY_WORDS:
+        found = _bare_first(line)
+    return found or _reporter_first(line)
 
 
 def usual_place(match: DatelineMatch) -> str:
@@ -149,15 +183,33 @@ def usual_place(match: DatelineMatch) -> str:
 
 
 def _place_first(line: str) -> DatelineMatch | None:
-    m = _PLACE_FIRST.match(line)
+    found = _place_first_at(line, 0)
+    if found is None:
+        # "EL DIARIO, Buenos Aires.- ...": a masthead in capitals before a known place
+        prefix = _MASTHEAD.match(line)
+        if prefix is not None:
+            found = _place_first_at(line, prefix.end())
+            if found is not None and _fold(found.place) not in _KNOWN_PLACES:
+                found = None
+    return found
+
+
+def _place_first_at(line: str, pos: int) -> DatelineMatch | None:
+    m = _PLACE_FIRST.match(line, pos)
     if m is None:
         return None
-    place, date, sep = m["place"], m["date"], m["sep"].strip()
+    place, date, sep = _unglued(m["place"]), m["date"], m["sep"].strip()
     regions = re.findall(r"[(\[]([^()\[\]]+)[)\]]", m["groups"])
     printed = m["tag"] if m["tag"] is not None else m["bare"]
-    last_is_paren = bool(regions) and m["groups"].rstrip()[-1] == ")"
-    if printed is None and last_is_paren and date is None and m["state"] is None:
-        printed = regions.pop()  # "WASHINGTON (Reuters) -": no tag follows, so it is one
+    # "WASHINGTON (Reuters) -": with no tag after it, the last group in parentheses is
+    # the tag, unless it names a region ("SANTIAGO (Chile) -").
+    last_is_tag = (
+        bool(regions)
+        and m["groups"].rstrip()[-1] == ")"
+        and _fold(regions[-1].strip()) not in _REGIONS
+    )
+    if printed is None and last_is_tag and date is None and m["state"] is None:
+        printed = regions.pop()
     if m["state"]:
         regions.append(m["state"])
     if printed is None:
@@ -166,7 +218,7 @@ def _place_first(line: str) -> DatelineMatch | None:
             return None
     else:
         agency = _agency(printed, bare=m["bare"] is not None)
-        if agency is None or not _sep_ok_after_agency(agency[0], sep, m, date, place):
+        if agency is None or not _sep_ok_after_agency(agency, sep, m, date, place):
             return None
     if not _place_ok(place, agency):
         return None
@@ -296,7 +348,26 @@ def _looks_like_agency(tag: str) -> bool:
         return False
     if len(words) == 1 and tag.isalpha() and tag.islower():
         return 2 <= len(tag) <= 8  # "apro", "ats", "dpa"
+    if words[0].isalpha() and words[0].islower() and len(words[0]) <= 5:
+        words = words[1:]  # "dts Nachrichtenagentur"
     return all(_TAG_WORD.fullmatch(w) and not w[0].islower() for w in words)
+
+
+def _unglued(place: str) -> str:
+    """The place out of words a page glued to it: "Pressemitteilung PolizeiHamburg" is
+    Hamburg, "SUBSCRIBEDEN HAAG" is Den Haag (only when that leaves a known place)."""
+    folded = _fold(place)
+    if folded in _KNOWN_PLACES:
+        return place
+    glued = _CAMEL.search(place)
+    if glued is not None and _fold(place[glued.end() - 1 :]) in _KNOWN_PLACES:
+        return place[glued.end() - 1 :]
+    if place.isupper():  # "SUBSCRIBEDEN HAAG": try the tails that start inside a word
+        for start in range(4, len(place) - 3):
+            glued_tail = place[start - 1].isalpha() and place[start].isalpha()
+            if glued_tail and _fold(place[start:]) in _KNOWN_PLACES:
+                return place[start:]
+    return place
 
 
 def _place_ok(place: str, agency: tuple[str, str] | None = None) -> bool:
@@ -338,10 +409,17 @@ def _credible_without_agency(place: str, date: str | None, sep: str, line: str, 
 
 
 def _sep_ok_after_agency(
-    agency: str, sep: str, m: re.Match[str], date: str | None, place: str
+    agency: tuple[str, str], sep: str, m: re.Match[str], date: str | None, place: str
 ) -> bool:
-    """A known agency may be followed by a bare space ("(PTI) The ..."); an unknown one
-    needs a separator or the end of the line, or a date or a credible place with it."""
-    if agencies.canonical(agency) is not None or sep:
-        return True
-    return m.end() == len(m.string) or date is not None or _strong_place(place)
+    """Evidence for a tag after a place.
+
+    A known agency may be followed by any separator, or by a bare space when a date or
+    a credible place comes with it ("New Delhi, Jan 5 (PTI) The ..."). An unknown one
+    needs a date or a credible place ("Hanoi (VNA)", "KARACHI (APP)", not
+    "Apple (AAPL) -"), and the lede after it does not start in lower case.
+    """
+    rest = m.string[m.end() :].lstrip()
+    credible = date is not None or _strong_place(place) or not rest
+    if agencies.canonical(agency[1]) is not None:
+        return bool(sep) or credible
+    return credible and not rest[:1].islower()

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from pipeline.text import dates
+from pipeline.text.tables import load_table
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,28 @@ from pipeline.text import dates
         ("OCT 16", (10, 16, None)),
         ("5 janvier 2024", (1, 5, 2024)),
         ("2023-03-08", (3, 8, 2023)),
+        # ordinals
+        ("29th November", (11, 29, None)),
+        ("March 1st, 2024", (3, 1, 2024)),
+        ("1er mars", (3, 1, None)),
+        ("1º de junio", (6, 1, None)),
+        # every table language, names and abbreviations, any case
+        ("20 LUG", (7, 20, None)),
+        ("3 GIU", (6, 3, None)),
+        ("12 May.", (5, 12, None)),
+        ("15 Nov.", (11, 15, None)),
+        ("04 jun 2020", (6, 4, 2020)),
+        ("ago. 16", (8, 16, None)),
+        ("31 déc", (12, 31, None)),
+        ("3. März 2024", (3, 3, 2024)),
+        ("4 mei 2021", (5, 4, 2021)),
+        ("12 mrt", (3, 12, None)),
+        ("4 czerwca 2020", (6, 4, 2020)),
+        ("4 Haziran 2020", (6, 4, 2020)),
+        ("4 MAYIS", (5, 4, None)),
+        ("10 Şubat", (2, 10, None)),
+        ("24 Februari 2024", (2, 24, 2024)),
+        ("3 Ogos", (8, 3, None)),
         ("08/03/2023", (3, 8, 2023)),
     ],
 )
@@ -27,7 +50,37 @@ def test_month_day_year(printed, parts):
     assert dates.month_day_year(printed) == parts
 
 
-def test_year_comes_from_nearest_fit_to_the_reference():
+def test_a_month_name_ends_at_a_word_end():
+    assert dates.month_day_year("4 martes") is None
+    assert dates.month_day_year("the 3 marines") is None
+
+
+def test_no_month_name_means_two_months():
+    months: dict[str, int] = {}
+    for table in load_table("months").values():
+        for number, names in table.items():
+            for name in names:
+                assert months.setdefault(name, int(number)) == int(number), name
+
+
+@pytest.mark.parametrize(
+    "month, day, received, resolved",
+    [
+        (5, 2, dt.date(2025, 12, 2), dt.date(2025, 5, 2)),  # earlier this year
+        (12, 31, dt.date(2025, 1, 1), dt.date(2024, 12, 31)),  # last year
+        (1, 2, dt.date(2025, 1, 1), dt.date(2025, 1, 2)),  # a day ahead: time zones
+        (1, 3, dt.date(2025, 1, 1), dt.date(2024, 1, 3)),  # two days ahead: last year's
+        (12, 2, dt.date(2025, 12, 2), dt.date(2025, 12, 2)),  # the same day
+        (2, 29, dt.date(2027, 1, 1), dt.date(2024, 2, 29)),  # back to a leap year
+    ],
+)
+def test_a_date_without_a_year_is_never_more_than_a_day_after_the_reference(
+    month, day, received, resolved
+):
+    assert dates.resolve(month, day, None, received) == resolved
+
+
+def test_year_comes_from_the_reference():
     ref = dt.date(2022, 1, 2)
     assert dates.resolve(12, 31, None, ref) == dt.date(2021, 12, 31)
     assert dates.resolve(1, 1, None, ref) == dt.date(2022, 1, 1)
