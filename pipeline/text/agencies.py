@@ -160,6 +160,12 @@ _AGENCY_BYLINE = re.compile(
     rf"(?:{_BYLINE_LABEL}\s)?(?P<name>{_BYLINE_NAMES})"
     r"(?:\s(?:News Agency|NEWS AGENCY|staff|Staff|News|NEWS))?"
 )
+# An agency and the date it filed: "AFP, Saturday 12 Feb 2011", "EuropaPress - 05/05/2020".
+_BYLINE_DATED = re.compile(
+    rf"(?:{_BYLINE_LABEL}\s)?(?P<name>{_BYLINE_NAMES})(?:\s(?:News Agency|staff|News))?"
+    r"(?:\s?[,|\-–—/]\s?|\s)(?P<rest>[^()]{1,60})"
+)
+_DATED_BYLINE_MAX_CHARS = 90
 # "By Jane Smith, Reuters" / "Jane Smith | AFP"
 _BYLINE_AGENCY_SUFFIX = re.compile(rf"(?:,|\||/|-|—)\s?(?P<name>{_BYLINE_NAMES})\s*$")
 
@@ -192,15 +198,29 @@ def is_codes(line: str) -> bool:
     return len(line) <= _CODES_MAX_CHARS and _CODES.fullmatch(line) is not None
 
 
+def _byline(line: str) -> re.Match[str] | None:
+    """ "By AFP", "(Xinhua)", "• EuropaPress - 05/05/2020 10:51", "Por EFE 6 de mayo"."""
+    s = line.strip().strip(_STRIP)
+    if s.startswith("(") and s.endswith(")"):
+        s = s[1:-1].strip()
+    m = _AGENCY_BYLINE.fullmatch(s)
+    if m is None and len(s) <= _DATED_BYLINE_MAX_CHARS:
+        m = _BYLINE_DATED.fullmatch(s)
+        if m is not None and not _dated(m["rest"]):
+            m = None
+    return m
+
+
 def byline_agency(line: str) -> str | None:
     """The agency a byline names ("By AFP", "Jane Smith, Reuters"), or None."""
-    m = _AGENCY_BYLINE.fullmatch(line) or _BYLINE_AGENCY_SUFFIX.search(line)
+    m = _byline(line) or _BYLINE_AGENCY_SUFFIX.search(line)
     return canonical(m["name"]) if m is not None else None
 
 
 def is_agency_byline(line: str) -> bool:
-    """A line that is only an agency credit ("By EFE", "AFP", "Source: Xinhua")."""
-    return _AGENCY_BYLINE.fullmatch(line) is not None
+    """A line that is only an agency credit ("By EFE", "AFP", "Source: Xinhua",
+    "(Xinhua)", "Por EFE viernes 6 de mayo, 2019")."""
+    return _byline(line) is not None
 
 
 # ---------------------------------------------------------------------- credits
@@ -244,6 +264,7 @@ _CASED_ANYWHERE = re.compile(rf"(?<!\w)(?:{CASED_NAMES})(?!\w)")
 _CREDIT_MAX_CHARS = 400
 _SHORT_CHARS = 48  # end marks, bare names and tags are shorter
 _TAG_MAX_CHARS = 20
+_ACRONYM_MAX_CHARS = 5
 _LABEL_REST_MAX_WORDS = 6
 _DATE_REST_MAX_WORDS = 8
 
@@ -281,7 +302,7 @@ _AGENCY_WORD = re.compile(
     r"|agence|press|presse|prensa|imprensa|stampa|prasowa|news|noticias|notícias|notizie"
     r"|nachrichten|haber|service|servicio|serviço)\b)"
 )
-_COPYRIGHT = re.compile(r"(?:©|\([cC]\)|Copyright|COPYRIGHT|Copr\.)")
+_COPYRIGHT = re.compile(r"(?:©|\([cC]\)|Copyright|COPYRIGHT|Copr\.)\s?(?:©|\([cC]\))?")
 _MACHINE = re.compile(
     rf"[(*]?\s?(?:{_words('machine_starts')})\b.{{0,300}}?(?i:{_words('machine_phrases')})"
 )
@@ -294,6 +315,10 @@ _PAREN_NAME = re.compile(
     rf"(?P<name>{_ALL_NAMES})(?:\s(?:News Agency|News|Agency|staff))?"
     r"(?:(?:\s?[,/\-–—]\s?|\s)(?P<rest>[^()]{1,60}))?",
     re.IGNORECASE,
+)
+# A feed's footer: "The post Some headline first appeared on Some Agency - SA."
+_FEED_POST = re.compile(
+    r"The post .{1,300} (?:first )?appeared (?:first )?on (?P<site>.{2,80}?)\.?"
 )
 _DASHES = "-–—="
 _STRIP = " \t•·►▪*|>"
@@ -406,8 +431,8 @@ def credit(line: str) -> Credit | None:
     if n == 0:
         return None
     first = s[0]
-    if first in "©(C" and _COPYRIGHT.match(s) is not None:
-        agency = _known(s[:80])
+    if first in "©(C" and (m := _COPYRIGHT.match(s)) is not None:
+        agency = _known(s[m.end() : 80].lstrip(" 0123456789(cC)"))
         if agency is not None:
             return Credit("credit", agency)
     elif first == "(":
@@ -418,6 +443,9 @@ def credit(line: str) -> Credit | None:
         return _reporting(s)
     if _MACHINE.match(s) is not None:
         return Credit("machine", _known_cased(s))
+    if first == "T" and (m := _FEED_POST.fullmatch(s)) is not None:
+        agency = _known(m["site"])
+        return Credit("credit", agency) if agency is not None else None
     agency = _table_signoff(s)
     if agency is not None:
         return Credit("signoff", agency)
@@ -456,11 +484,22 @@ def _short_credit(s: str) -> Credit | None:
     m = _INLINE_WITH.fullmatch(s)
     if m is not None and s[-1] not in ".!?":
         return Credit("credit", canonical(m["name"]))
+    if "@" in s and " " not in s:
+        return _mail_credit(s)
     if len(s) <= _TAG_MAX_CHARS + 3:
         m = _CAPS_LINE.fullmatch(s)
         if m is not None and _caps_agency(m["tag"]):
             return Credit("credit", alias(m["tag"]))
     return None
+
+
+def _mail_credit(s: str) -> Credit | None:
+    """An agency's desk address after the story: "desk@aa.com.tr" is Anadolu's."""
+    local, _, domain = s.partition("@")
+    if not local or "." not in domain:
+        return None
+    agency = canonical(domain.split(".", 1)[0])
+    return Credit("credit", agency) if agency is not None else None
 
 
 # "Com Reuters", "*Con EFE y AFP", "Com agências": a short "with" credit.
@@ -477,11 +516,18 @@ _AGENCY_CREDIT = re.compile(
 
 
 def _caps_agency(tag: str) -> bool:
-    """A bare line of capitals after the story is an agency unless a word of it is
-    chrome ("TE RECOMENDAMOS", "LO MÁS LEÍDO") or it names a body ("UN", "NATO")."""
+    """A bare line of capitals after the story is an unlisted agency when it reads like
+    one: a short acronym ("MENA", "KPA"), or two words with an agency word ("NEPAL
+    NEWS"), and no word of it is chrome ("TE RECOMENDAMOS") or a body ("UN", "NATO").
+    A longer single word is more often a place alone on its line ("ANKARA")."""
     if len(tag) > _TAG_MAX_CHARS or tag.casefold() in _NOT_AGENCIES:
         return False
-    return not any(w.casefold().strip(".-") in _NOT_AGENCY_WORDS for w in tag.split())
+    words = tag.split()
+    if len(words) == 1 and len(tag.replace(".", "").replace("-", "")) > _ACRONYM_MAX_CHARS:
+        return False
+    if len(words) > 1 and _AGENCY_WORD.search(tag) is None:
+        return False
+    return not any(w.casefold().strip(".-") in _NOT_AGENCY_WORDS for w in words)
 
 
 # A sign-off glued after the last sentence, for any agency: " EFE", " (ats)",
