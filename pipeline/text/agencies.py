@@ -291,9 +291,11 @@ _LABEL = re.compile(rf"(?i:{_words('labels')})\s?:\s?(?P<rest>.+)")
 _WITH = re.compile(rf"\*?(?i:{_words('with_phrases')})\s?(?P<rest>.+)")
 # "Europe1 .fr avec AFP - Mis à jour le": a site line that names the agency it uses.
 _INLINE_WITH = re.compile(
-    rf"(?:\S+\s?){{0,4}}(?:avec|with|con|com|mit)\s(?:l[a\x27’]\s?|la\s|el\s|a\s|die\s|der\s)?"
-    rf"(?P<name>{CASED_NAMES})(?:\s?[-–—|,]\s?[^.!?]*)?"
+    r"\s(?:avec|with|con|com|mit)\s(?:l[a\x27’]\s?|la\s|el\s|a\s|die\s|der\s)?"
+    rf"(?P<name>{CASED_NAMES})(?!\w)"
 )
+_INLINE_WITH_REST = re.compile(r"(?:\s?[-–—|,]\s?[^.!?]*)?")
+_INLINE_WITH_MAX_WORDS = 5
 _AGENCIES_WORD = re.compile(
     r"(?i:agencias|agências|agenzie|agenturen|agences|ajanslar|agencje|agencies|agency inputs)"
 )
@@ -319,6 +321,77 @@ _PAREN_NAME = re.compile(
 # A feed's footer: "The post Some headline first appeared on Some Agency - SA."
 _FEED_POST = re.compile(
     r"The post .{1,300} (?:first )?appeared (?:first )?on (?P<site>.{2,80}?)\.?"
+)
+_INLINE_WITH_WORDS = (" avec ", " with ", " con ", " com ", " mit ")
+_WITH_WORDS = frozenset(("Com", "COM", "Con", "CON", "Avec", "Mit", "With", "Z", "Ile"))
+_NAME_FIRST_WORDS = frozenset(n.split()[0] for n in _CASED) | frozenset(
+    [
+        "By",
+        "BY",
+        "by",
+        "Por",
+        "POR",
+        "por",
+        "Von",
+        "VON",
+        "Par",
+        "PAR",
+        "Di",
+        "Przez",
+        "From",
+        "FROM",
+        "Source:",
+        "SOURCE:",
+        "Fuente:",
+        "FUENTE:",
+        "Fonte:",
+        "FONTE:",
+        "Quelle:",
+        "QUELLE:",
+        "Kaynak:",
+        "KAYNAK:",
+        "Źródło:",
+        "Source",
+        "Fuente",
+        "Fonte",
+        "Quelle",
+        "Kaynak",
+    ]
+)
+
+
+def _first_word(s: str) -> str:
+    """The line's first word without trailing punctuation: "AFP," -> "AFP"."""
+    end = s.find(" ")
+    word = s if end < 0 else s[:end]
+    return word.lstrip("*").rstrip(",;:|.-–—/") or word
+
+
+# Words a reporting credit or a machine notice can open with (a superset: every word
+# of the role patterns), so most lines skip those patterns after a set lookup.
+_ROLE_WORDS = frozenset(w for f in _CREDITS["roles"] for w in re.findall(r"[^\W\d_]+", f))
+_MACHINE_WORDS = frozenset(_CREDITS["machine_starts"])
+
+
+def _first_chars(fragments: list[str] | set[str], *extra: str) -> frozenset[str]:
+    """Every character a line matched by one of these alternatives can start with
+    (a superset: the first letter of every alternative, in both cases)."""
+    chars = set(extra)
+    for fragment in fragments:
+        for letter in re.findall(r"(?:^|\||\(\?:|\(\?i:)([^\W\d_])", fragment):
+            chars.update((letter, letter.lower(), letter.upper()))
+    return frozenset(chars)
+
+
+_FIRST_LABEL = _first_chars(_CREDITS["labels"])
+_FIRST_WITH = _first_chars(
+    _CREDITS["with_phrases"], "*", "C", "c", "A", "a", "M", "m", "W", "w", "Z", "z", "I", "i"
+)
+_FIRST_NAME = frozenset(n[0] for n in _CASED) | _first_chars(
+    [
+        "By|BY|by|Por|POR|por|Von|VON|Par|PAR|Di|Przez|From|FROM|Source|SOURCE|Fuente|FUENTE"
+        "|Fonte|FONTE|Quelle|QUELLE|Kaynak|KAYNAK|Źródło"
+    ]
 )
 _DASHES = "-–—="
 _STRIP = " \t•·►▪*|>"
@@ -439,9 +512,10 @@ def credit(line: str) -> Credit | None:
         hit = _parenthesised(s)
         if hit is not None:
             return hit
-    if _ROLE_LINE.fullmatch(s) is not None:
+    word = _first_word(s).lstrip("(*")
+    if word in _ROLE_WORDS and _ROLE_OPEN.match(s) and _ROLE_LINE.fullmatch(s):
         return _reporting(s)
-    if _MACHINE.match(s) is not None:
+    if word in _MACHINE_WORDS and _MACHINE.match(s) is not None:
         return Credit("machine", _known_cased(s))
     if first == "T" and (m := _FEED_POST.fullmatch(s)) is not None:
         agency = _known(m["site"])
@@ -457,33 +531,44 @@ def credit(line: str) -> Credit | None:
 
 
 def _short_credit(s: str) -> Credit | None:
-    """Credits of a few words: labels, phrases, bare names, names with a date, capitals."""
-    m = _LABEL.fullmatch(s)
-    if m is not None:
+    """Credits of a few words: labels, phrases, bare names, names with a date, capitals.
+
+    Each pattern is tried only when the line's first character can start it.
+    """
+    first = s[0]
+    if first in _FIRST_LABEL and (m := _LABEL.fullmatch(s)) is not None:
         agency = _source(m["rest"])
         if agency is not None:
             return Credit("credit", agency)
         return None
-    m = _WITH.fullmatch(s)
-    if m is not None:
-        return _with_credit(m["rest"])
-    m = _WITH_NAME.fullmatch(s)
-    if m is not None:
-        return Credit("credit", canonical(m["name"]) if m["name"] else None)
+    if first in _FIRST_WITH:
+        m = _WITH.fullmatch(s)
+        if m is not None:
+            return _with_credit(m["rest"])
+        m = _WITH_NAME.fullmatch(s) if _first_word(s) in _WITH_WORDS else None
+        if m is not None:
+            return Credit("credit", canonical(m["name"]) if m["name"] else None)
     bare = s.lstrip(_DASHES).strip().rstrip(".").strip()
     if bare in _CASED:
         return Credit("credit", _CASED[bare])
-    m = _AGENCY_BYLINE.fullmatch(bare) or _AGENCY_CREDIT.fullmatch(bare)
-    if m is not None:
-        return Credit("credit", canonical(m["name"]))
+    if _first_word(bare) in _NAME_FIRST_WORDS:
+        m = _AGENCY_BYLINE.fullmatch(bare) or _AGENCY_CREDIT.fullmatch(bare)
+        if m is not None:
+            return Credit("credit", canonical(m["name"]))
     if "/" in bare and " " not in bare and canonical(bare) is not None:
         return Credit("credit", canonical(bare))  # "ats/afp", "dpa/lno"
-    m = _NAME_DATED.fullmatch(s)
-    if m is not None and _dated(m["rest"]):
-        return Credit("credit", canonical(m["name"]))
-    m = _INLINE_WITH.fullmatch(s)
-    if m is not None and s[-1] not in ".!?":
-        return Credit("credit", canonical(m["name"]))
+    if _first_word(s) in _NAME_FIRST_WORDS:
+        m = _NAME_DATED.fullmatch(s)
+        if m is not None and _dated(m["rest"]):
+            return Credit("credit", canonical(m["name"]))
+    if s[-1] not in ".!?" and any(w in s for w in _INLINE_WITH_WORDS):
+        m = _INLINE_WITH.search(s)
+        if (
+            m is not None
+            and s.count(" ", 0, m.start()) < _INLINE_WITH_MAX_WORDS
+            and _INLINE_WITH_REST.fullmatch(s, m.end()) is not None
+        ):
+            return Credit("credit", canonical(m["name"]))
     if "@" in s and " " not in s:
         return _mail_credit(s)
     if len(s) <= _TAG_MAX_CHARS + 3:
@@ -541,16 +626,20 @@ _GLUED = re.compile(
     rf"|\((?P<role>(?:{_ROLE})\b[^()]{{2,300}})\)"
     r")\s*$"
 )
-_TAIL_WINDOW = 360
+_TAIL_WINDOW = 64
+_ROLE_TAIL_WINDOW = 330
 
 
 def tail_credit(paragraph: str) -> tuple[str, Credit | None]:
     """Split a sign-off or end mark glued after the last sentence of a paragraph:
     (text without it, what it says), or (paragraph, None)."""
-    m = _TAIL.search(paragraph) if _TAIL is not None else None
+    # Only the end can hold a sign-off: a reporting credit in parentheses runs long,
+    # anything else is a few words.
+    window = _ROLE_TAIL_WINDOW if paragraph.endswith(")") else _TAIL_WINDOW
+    start = max(0, len(paragraph) - window)
+    m = _TAIL.search(paragraph, start) if _TAIL is not None else None
     if m is not None and m.lastgroup:
         return paragraph[: m.start()].rstrip(), Credit("signoff", _TAIL_AGENCY[m.lastgroup])
-    start = max(0, len(paragraph) - _TAIL_WINDOW)
     m = _GLUED.search(paragraph, start)
     if m is None:
         return paragraph, None
