@@ -45,12 +45,17 @@ ROWS: tuple[Agency, ...] = tuple(
 # Agencies datelines and bylines know; ROWS also has those known to credits only.
 AGENCIES: tuple[Agency, ...] = tuple(a for a in ROWS if a.dateline)
 
-# How an agency is printed -> its canonical name ("agence france-presse" -> "AFP");
-# tags ("RSS", "SPA") too: canonical() is asked only about text already read as a credit.
+# How an agency is printed -> its canonical name ("agence france-presse" -> "AFP").
 _BY_PRINTED: dict[str, str] = {
-    printed.casefold(): agency.name
+    printed.casefold(): agency.name for agency in ROWS for printed in agency.names
+}
+# Tags and canonical names that are also words ("SPA", "MAP", "Petra") count only as
+# printed or in capitals: "(Map)" under a photo is no agency.
+_BY_TAG: dict[str, str] = {
+    form: agency.name
     for agency in ROWS
-    for printed in (agency.name, *agency.names, *agency.tags)
+    for printed in (agency.name, *agency.tags)
+    for form in (printed, printed.upper())
 }
 
 
@@ -76,20 +81,25 @@ def canonical(printed: str) -> str | None:
     Besides the listed names and tags: a pair of credits ("dpa/lno", "rtn/ots",
     "ats/afp") gives its first known part, a site address ("telam.com.ar") its name.
     """
-    key = printed.strip().strip(".,;:|").strip().casefold()
-    hit = _BY_PRINTED.get(key)
-    if hit is not None or not key:
+    printed = printed.strip().strip(".,;:|").strip()
+    hit = _lookup(printed)
+    if hit is not None or not printed:
         return hit
-    if "/" in key:
-        for part in key.split("/"):
-            hit = _BY_PRINTED.get(part.strip())
+    if "/" in printed:
+        for part in printed.split("/"):
+            hit = _lookup(part.strip())
             if hit is not None:
                 return hit
-    if "." in key:
-        m = _DOMAIN.fullmatch(key)
+    if "." in printed:
+        m = _DOMAIN.fullmatch(printed.casefold())
         if m is not None:
             return _BY_PRINTED.get(m[1])
     return None
+
+
+def _lookup(printed: str) -> str | None:
+    hit = _BY_PRINTED.get(printed.casefold())
+    return hit if hit is not None else _BY_TAG.get(printed)
 
 
 def alias(printed: str) -> str:
