@@ -274,6 +274,7 @@ _CASED_ANYWHERE = re.compile(rf"(?<!\w)(?:{CASED_NAMES})(?!\w)")
 _CREDIT_MAX_CHARS = 400
 _SHORT_CHARS = 48  # end marks, bare names and tags are shorter
 _TAG_MAX_CHARS = 20
+_COPYRIGHT_MAX_CHARS = 160
 _ACRONYM_MAX_CHARS = 5
 _LABEL_REST_MAX_WORDS = 6
 _DATE_REST_MAX_WORDS = 8
@@ -514,11 +515,14 @@ def credit(line: str) -> Credit | None:
     if n == 0:
         return None
     first = s[0]
-    if first in "©(C" and (m := _COPYRIGHT.match(s)) is not None:
-        agency = _known(s[m.end() : 80].lstrip(" 0123456789(cC)"))
-        if agency is not None:
-            return Credit("credit", agency)
-    elif first == "(":
+    if n <= _COPYRIGHT_MAX_CHARS and ("©" in s or "opyright" in s or "(c)" in s or "(C)" in s):
+        # "© Agencia EFE", "Riproduzione riservata © Copyright ANSA", "(c) 2024 AFP"
+        m = _COPYRIGHT.search(s)
+        if m is not None and (m.start() == 0 or s[m.start() - 1] == " "):
+            agency = _known(s[m.end() : m.end() + 60].lstrip(" 0123456789(cC)"))
+            if agency is not None:
+                return Credit("credit", agency)
+    if first == "(":
         hit = _parenthesised(s)
         if hit is not None:
             return hit

@@ -69,6 +69,7 @@ from pipeline.text.agencies import Credit
         ("(c) 2024 Agence France-Presse", "AFP"),
         ("Copyright 2019YONHAPNEWS. All rights reserved.", "Yonhap"),
         ("Copyright © 2021 Anadolu Agency", "Anadolu"),
+        ("Riproduzione riservata © Copyright ANSA", "ANSA"),
         ("desk@aa.com.tr", "Anadolu"),
         (
             "The post Farmers plant early rice first appeared on Agence de presse sénégalaise.",
@@ -194,6 +195,7 @@ def test_table_signoffs_are_signoffs():
         "© RIPRODUZIONE RISERVATA",
         "Copyright 2024 The Daily Planet. All rights reserved.",
         "info@dailyplanet.example",
+        "The price (c) was set by the board.",
         # menu words that are only spelled like an agency
         "App",
         "Spa",
@@ -323,3 +325,8 @@ def test_header_credits_are_agency_bylines(line, agency):
 )
 def test_not_agency_bylines(line):
     assert not agencies.is_agency_byline(line)
+
+
+@pytest.mark.parametrize("line", ["kw/ mhr/", "ako/ jpn/ par/"])
+def test_pap_editor_codes(line):
+    assert agencies.is_codes(line)
