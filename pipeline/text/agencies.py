@@ -7,6 +7,7 @@ agency's row it came from. Adding an agency is adding a row to the table.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -274,6 +275,7 @@ _CASED_ANYWHERE = re.compile(rf"(?<!\w)(?:{CASED_NAMES})(?!\w)")
 _CREDIT_MAX_CHARS = 400
 _SHORT_CHARS = 48  # end marks, bare names and tags are shorter
 _TAG_MAX_CHARS = 20
+_SHORT_LINE_CHARS = 80
 _COPYRIGHT_MAX_CHARS = 160
 _ACRONYM_MAX_CHARS = 5
 _LABEL_REST_MAX_WORDS = 6
@@ -508,6 +510,14 @@ def credit(line: str) -> Credit | None:
     n = len(s)
     if n == 0 or n > _CREDIT_MAX_CHARS:
         return None
+    if n <= _SHORT_LINE_CHARS:
+        # Short lines (chrome, mostly) repeat from story to story of a site.
+        return _short_line_credit(s)
+    return _credit(s)
+
+
+def _credit(s: str) -> Credit | None:
+    n = len(s)
     if n <= _SHORT_CHARS and _END_LINE.fullmatch(s) is not None:
         return Credit("end", _table_signoff(s))
     s = s.strip(_STRIP)
@@ -537,11 +547,14 @@ def credit(line: str) -> Credit | None:
     agency = _table_signoff(s)
     if agency is not None:
         return Credit("signoff", agency)
-    if n <= 80:
+    if n <= _SHORT_LINE_CHARS:
         hit = _short_credit(s)
         if hit is not None:
             return hit
     return None
+
+
+_short_line_credit = functools.lru_cache(maxsize=8192)(_credit)
 
 
 def _short_credit(s: str) -> Credit | None:
