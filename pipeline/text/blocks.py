@@ -214,15 +214,11 @@ def _ends_story(line: str) -> tuple[BlockKind, str | None] | None:
     agency = agencies.signoff_agency(line)
     if agency is not None:
         return "signoff", agency
-    if agencies.is_codes(line):
-        return "editor_codes", None
-    credit = getattr(agencies, "credit", None)
-    if credit is not None:
-        found = credit(line)
-        if found is not None:
-            return "signoff", found.agency
     if codes_in(line) is not None:
         return "editor_codes", None
+    found = agencies.credit(line)
+    if found is not None:
+        return "signoff", found.agency
     return None
 
 
@@ -241,15 +237,22 @@ _MARKED_CODES = re.compile(
     r"\((?i:fin|end|ende|fim|fine)\)\s(?P<a>.+)|\((?P<b>[^()]{2,24})\)(?:\s[0-9:./-]+){1,3}"
 )
 _CODES_MAX_CHARS = 40
+_FIRST_TOKEN = re.compile(r"[^\s/.:]+")
 # Labels of site chrome that look like codes: ad markers, "TOP".
 _NOT_CODES = frozenset({"ADV", "PUB", "AD", "ADS", "TOP", "NEW", "PDF", "RSS", "FAQ", "AQI"})
 
 
 def looks_like_codes(line: str) -> bool:
-    """A short line of desk or editor codes, whatever the agency (after the lede only)."""
+    """A short line of desk or editor codes, whatever the agency (after the lede only);
+    not an agency's own mark ("Lusa/Fim", "EFE")."""
     if len(line) > _CODES_MAX_CHARS or _CODES_SHAPES.fullmatch(line) is None:
         return False
-    return agencies.canonical(line) is None and line.upper() not in _NOT_CODES
+    first = _FIRST_TOKEN.match(line)
+    return (
+        ("/" in line or agencies.canonical(line) is None)
+        and line.upper() not in _NOT_CODES
+        and (first is None or agencies.canonical(first[0]) is None)
+    )
 
 
 def codes_in(line: str) -> str | None:
@@ -455,8 +458,7 @@ def _classify_header(page: _Page, layout: Layout) -> int:
 def _is_credit(line: str) -> bool:
     """A credit line ("Source: Anatolia", "Fonte: Angop") rather than a sign-off:
     sites print it under the lede as often as after the story."""
-    credit = getattr(agencies, "credit", None)
-    found = credit(line) if credit is not None else None
+    found = agencies.credit(line)
     return found is not None and found.kind == "credit"
 
 
