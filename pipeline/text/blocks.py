@@ -49,6 +49,8 @@ _STAMP_LEAD = re.compile(
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
 # A lone "MU" after these is the desk's initials, not a label.
 _STORY_END_KINDS = ("body", "signoff", "editor_codes")
+# A credit line this close under the lede ("Fonte: Angop") does not end the story.
+_EARLY_CREDIT_LINES = 2
 # AP's rule ("___") separates the story from notes that are still its text.
 _SEPARATOR = re.compile(r"_{3,}")
 
@@ -65,7 +67,7 @@ class Layout:
     headline: int | None
     byline: int | None
     timestamp: int | None  # index of a header line with a full date printed on the page
-    tail_signoff: tuple[int, str] | None  # (index of body line, text without sign-off)
+    tails: dict[int, str]  # body line -> its text without what was glued to its end
     tail_codes: list[str] = field(default_factory=list)  # codes glued to the last paragraph
     whys: list[Why | None] = field(default_factory=list)  # why each line is not body
 
@@ -342,9 +344,7 @@ def classify(lines: list[str], learned: Learned | None = None) -> Layout:
     page = _Page(lines, learned)
     kinds: list[BlockKind] = ["body"] * len(lines)
     lede, match = _find_lede(page)
-    layout = Layout(
-        kinds, lede, match, match.agency if match else None, None, None, None, None, None
-    )
+    layout = Layout(kinds, lede, match, match.agency if match else None, None, None, None, None, {})
     layout.whys = [None] * len(lines)
     header_end = _classify_header(page, layout)
     if layout.lede is None:
@@ -599,7 +599,8 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             kinds[i] = ends[0]
             layout.agency = layout.agency or ends[1]
             if _SEPARATOR.fullmatch(line) is None:
-                story_over = story_over or not (_is_credit(line) and _resumes(page, i))
+                early = i - layout.lede <= _EARLY_CREDIT_LINES
+                story_over = story_over or not (_is_credit(line) and early and _resumes(page, i))
         elif navigation.starts_link_list(line):
             kinds[i] = "navigation"
             story_over = story_over or not _resumes(page, i)
@@ -616,11 +617,13 @@ def _classify_body(page: _Page, layout: Layout) -> None:
         elif shape.is_paragraph(line) or shape.is_short_sentence(line) or signed_paragraph(line):
             last_body = i
             if _tail_agency(layout, i, line):
-                story_over = True
+                # the story ends at a glued sign-off, unless more of it follows
+                # (some sites sign every few paragraphs)
+                story_over = not _resumes(page, i)
         else:
             kinds[i] = "navigation"
             story_over = not _resumes(page, i)
-    if layout.tail_signoff is None:
+    if last_body not in layout.tails:
         _tail_agency(layout, last_body, lines[last_body])
 
 
@@ -632,7 +635,7 @@ def _tail_agency(layout: Layout, i: int, text: str) -> bool:
     tail = strip_tail(text)
     if not tail.cut:
         return False
-    layout.tail_signoff = (i, tail.text)
-    layout.tail_codes = list(tail.codes)
+    layout.tails[i] = tail.text
+    layout.tail_codes += tail.codes
     layout.agency = layout.agency or tail.agency
     return True

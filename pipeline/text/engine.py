@@ -139,8 +139,8 @@ def _body(lines: list[str], layout: blocks.Layout) -> list[str]:
         if layout.kinds[i] != "body":
             continue
         text = lines[i]
-        if layout.tail_signoff is not None and layout.tail_signoff[0] == i:
-            text = layout.tail_signoff[1]
+        if i in layout.tails:
+            text = layout.tails[i]
         elif i == layout.lede and layout.dateline is not None:
             text = text[layout.dateline.end :]
         text = text.strip()

@@ -54,8 +54,15 @@ def lower_ratio(line: str) -> float:
     return sum(1 for w in parts if w[0].islower()) / len(parts)
 
 
+# A teaser cut mid-sentence: "... devem ser cancelados neste…", "... said the..."
+_TRUNCATED = re.compile(r"[^\W\d_](?:…|\.\.\.)$")
+
+
 def is_paragraph(line: str) -> bool:
-    """Long enough and sentence-shaped enough to be a lede or any body paragraph."""
+    """Long enough and sentence-shaped enough to be a lede or any body paragraph
+    (a teaser cut off mid-sentence is not)."""
+    if _TRUNCATED.search(line[-4:]) is not None:
+        return False
     if is_cjk(line):
         n = len(line)
         return n >= _CJK_LONG_CHARS or (n >= _CJK_LEDE_CHARS and ends_sentence(line))
