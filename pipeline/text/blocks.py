@@ -46,6 +46,17 @@ _STAMP_LEAD = re.compile(
     r"mis à jour|pubblicato|aggiornato|veröffentlicht|aktualisiert|stand|opublikowano|"
     r"aktualizacja|yayınlanma|güncelleme|data)\b"
 )
+# The same words anywhere in a dated line: "Ce contenu a été publié le 12 avril 2024".
+_STAMP_WORD = re.compile(
+    r"(?i:posted|published|updated|publicado|actualizado|atualizado|publié|mis à jour|"
+    r"pubblicato|aggiornato|veröffentlicht|aktualisiert|opublikowano|yayınlanma)"
+)
+# "Hace 7 horas", "Há 26 min", "3 hours ago", "vor 2 Stunden", "2 yıl önce".
+_RELATIVE_STAMP = re.compile(
+    r"(?i:\b(?:hace|há|ha|il y a|vor|fa)\s\d+\s?\w+"
+    r"|\d+\s?(?:min|mins|minutes?|minutos?|hours?|hrs?|h|horas?|ore|days?|días|dias|giorni|"
+    r"jours?|stunden|tagen|dakika|saat|gün|yıl|ay)\.?\s(?:ago|atrás|fa|önce|temu))"
+)
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
 # A lone "MU" after these is the desk's initials, not a label.
 _STORY_END_KINDS = ("body", "signoff", "editor_codes")
@@ -70,6 +81,8 @@ class Layout:
     tails: dict[int, str]  # body line -> its text without what was glued to its end
     tail_codes: list[str] = field(default_factory=list)  # codes glued to the last paragraph
     whys: list[Why | None] = field(default_factory=list)  # why each line is not body
+    # The kicker ends the site's menu: the highlighted item, or merely the last one.
+    kicker_in_menu: bool = False
 
 
 def word_count(line: str) -> int:
@@ -97,6 +110,12 @@ def looks_like_stamp(line: str) -> bool:
         return False
     digits = sum(1 for p in parts if _STAMP_DIGITS.search(p))
     if digits and _STAMP_LEAD.match(line):
+        return True
+    if digits and len(parts) <= 6 and _RELATIVE_STAMP.search(line):
+        return True
+    # "June 23, 2025 7:41 AM GMT+1 Updated 2 hours ago", "Ce contenu a été publié le ..."
+    dated = digits >= 3 or (digits and _STAMP_WORD.search(line))
+    if dated and not shape.ends_sentence(line) and _has_full_date(line):
         return True
     return (digits >= 2 and len(parts) - digits <= 4) or (digits >= 1 and len(parts) <= 2)
 
@@ -324,6 +343,10 @@ def _runs(page: _Page) -> list[tuple[int, int]]:
         elif start is not None and not page.chrome(i) and _breaks_run(page.lines[i]):
             runs.append((start, total))
             start = None
+        elif start == i - 1 and looks_like_stamp(page.lines[i]):
+            # a stamp under a lone paragraph sets it apart: a standfirst, not the lede
+            runs.append((start, total))
+            start = None
     if start is not None:
         runs.append((start, total))
     return runs
@@ -353,8 +376,29 @@ def classify(lines: list[str], learned: Learned | None = None) -> Layout:
         if match is not None and match.end == 0:
             _mark_detached_dateline(page, layout)
         _classify_body(page, layout)
+        _page_copyright(page, layout)
     _explain(page, layout)
     return layout
+
+
+def _page_copyright(page: _Page, layout: Layout) -> None:
+    """An agency's copyright right after its story signs it ("(c) Agencia EFE"); a
+    dated one, or one in the site's footer, is the site's ("© 2024 AFP")."""
+    kinds = layout.kinds
+    assert layout.lede is not None
+    for i in range(layout.lede + 1, page.n):
+        line = page.lines[i]
+        if kinds[i] not in ("signoff", "caption") or not _COPYRIGHT.search(line):
+            continue
+        if kinds[i] == "caption" and not _RESERVED.search(line):
+            continue  # a photographer's credit
+        if _YEAR.search(line) or kinds[i - 1] == "navigation":
+            kinds[i] = "navigation"
+
+
+_COPYRIGHT = re.compile(r"©|\([cC]\)|(?i:copyright|all rights reserved)")
+_RESERVED = re.compile(r"(?i:rights reserved|derechos reservados|direitos reservados|riservat)")
+_YEAR = re.compile(r"(?<![\d-])(?:19|20)\d\d(?![\d-])")
 
 
 def _explain(page: _Page, layout: Layout) -> None:
@@ -386,11 +430,13 @@ def _mark_detached_dateline(page: _Page, layout: Layout) -> None:
 
 
 def _header_kind(line: str) -> BlockKind | None:
+    if agencies.is_agency_byline(line):  # before chrome: "Europa Press | 18 ago, 2023"
+        return "byline"
     if _is_chrome(line):
         return "navigation"
     if navigation.is_caption(line):
         return "caption"
-    if agencies.is_agency_byline(line) or navigation.is_byline(line):
+    if navigation.is_byline(line):
         return "byline"
     return None
 
@@ -405,7 +451,12 @@ def _classify_header(page: _Page, layout: Layout) -> int:
         kind = _header_kind(line)
         if kind is None and page.learned[i]:
             kind = "navigation"
-        if kind is None and looks_like_stamp(line) and not shape.is_paragraph(line):
+        if (
+            kind is None
+            and looks_like_stamp(line)
+            and not shape.is_paragraph(line)
+            and not sections.is_known_kicker(_KICKER_TIME.sub("", line))
+        ):
             kind = "navigation"
         if kind is None and _ends_story(line) is not None:
             kind = "byline"
@@ -413,7 +464,7 @@ def _classify_header(page: _Page, layout: Layout) -> int:
             content.append(i)
             continue
         kinds[i] = kind
-        if kind == "navigation" and layout.timestamp is None and _has_full_date(line):
+        if kind in ("navigation", "byline") and layout.timestamp is None and _has_full_date(line):
             layout.timestamp = i
         if kind == "byline" and layout.byline is None:
             layout.byline = i
@@ -440,9 +491,15 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     before = [i for i in content if i < headline]
     for i in before:
         kinds[i] = "navigation"  # site name, menus, promos: anything above the headline
+    for i in range(headline):
+        if kinds[i] == "byline":  # an agency's name above its headline is a masthead
+            kinds[i] = "navigation"
+    if layout.byline is not None and layout.byline < headline:
+        layout.byline = next((i for i in range(headline, end) if kinds[i] == "byline"), None)
     if before and _is_kicker(page, before[-1], headline):
         layout.kicker = before[-1]
         kinds[before[-1]] = "section"
+        layout.kicker_in_menu = _in_menu(page, before[-1]) and not page.repeated(before[-1])
     for i in (i for i in content if i > headline):
         line = lines[i]
         if _NAME_ONLY.fullmatch(line) and not sections.is_known_kicker(line):
@@ -472,9 +529,36 @@ def _is_kicker(page: _Page, i: int, headline: int) -> bool:
     line = page.lines[i]
     if word_count(line) > _KICKER_MAX_WORDS or shape.ends_sentence(line):
         return False
-    if looks_like_stamp(line) or shape.barred(line):
+    label = _KICKER_TIME.sub("", line)  # "Wirtschaft 12:04"
+    if looks_like_stamp(label) or shape.barred(line) or not label:
         return False
+    if _is_caps(line) and not sections.is_known_kicker(line):
+        return False  # a masthead or a promo in capitals ("LANDESZEITUNG ONLINE")
     return all(page.chrome(j) for j in range(i + 1, headline))
+
+
+_KICKER_TIME = re.compile(r"\s(?:[01]?\d|2[0-3])[:.][0-5]\d$")
+_MENU_MIN_ITEMS = 4
+_HOME = re.compile(r"(?i:home|inicio|portada|accueil|start|anasayfa|início|strona główna)")
+
+
+def _in_menu(page: _Page, i: int) -> bool:
+    """Line ``i`` ends a run of at least four short labels (a menu; a breadcrumb
+    "Home / Politics / Europe" is shorter once its home link is set aside)."""
+    items = 0
+    for j in range(i, -1, -1):
+        line = page.lines[j]
+        if _HOME.fullmatch(line):
+            continue
+        if word_count(line) > 3 or shape.ends_sentence(line) or _is_caps(line):
+            break
+        items += 1
+    return items >= _MENU_MIN_ITEMS
+
+
+def _is_caps(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
 
 
 def _content_words(text: str) -> set[str]:

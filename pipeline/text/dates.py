@@ -37,7 +37,7 @@ DATE = (
 )
 _DATE_PARTS = re.compile(
     rf"(?P<m1>{MONTH})\s(?P<d1>{_DAY}){_ORDINAL}(?![0-9])(?:,?\s(?P<y1>{_YEAR}))?"
-    rf"|(?P<d2>{_DAY}){_ORDINAL}\.?(?:\s(?:de|of))?\s(?P<m2>{MONTH})"
+    rf"|(?<![0-9:.,])(?P<d2>{_DAY}){_ORDINAL}\.?(?:\s(?:de|of))?\s(?P<m2>{MONTH})"
     rf"(?:,?(?:\sde)?\s(?P<y2>{_YEAR}))?",
     re.IGNORECASE,
 )

@@ -95,7 +95,12 @@ def is_caption(line: str) -> bool:
     # Every credit ending has a slash, closes a bracket or names a photo: test only
     # lines that could.
     window = max(0, len(line) - _CREDIT_WINDOW)
-    could = line.endswith(")") or "/" in line[window:] or _PHOTO_WORD.search(line[-24:])
+    could = (
+        line.endswith(")")
+        or "/" in line[window:]
+        or "==" in line[-12:]
+        or _PHOTO_WORD.search(line[-24:])
+    )
     return bool(could) and _CREDIT_ENDING.search(line, window) is not None
 
 
