@@ -509,6 +509,8 @@ def credit(line: str) -> Credit | None:
     copy). The agency is canonical when the table lists it, else as printed.
     """
     s = line.strip()
+    if s.endswith(")."):  # "(ITALPRESS)."
+        s = s[:-1]
     n = len(s)
     if n == 0 or n > _CREDIT_MAX_CHARS:
         return None

@@ -272,8 +272,15 @@ def looks_like_codes(line: str) -> bool:
     return (
         ("/" in line or agencies.canonical(line) is None)
         and line.upper() not in _NOT_CODES
-        and (first is None or agencies.canonical(first[0]) is None)
+        and (
+            first is None
+            or agencies.canonical(first[0]) is None
+            or _LOWER_CODES.fullmatch(line) is not None  # dpa's "dpa ms yyzz n1 kr"
+        )
     )
+
+
+_LOWER_CODES = re.compile(r"[a-z]{2,4}(?:\s[a-z0-9]{1,4}){3,6}")
 
 
 def codes_in(line: str) -> str | None:
