@@ -569,7 +569,11 @@ def _is_caps(line: str) -> bool:
 
 
 def _content_words(text: str) -> set[str]:
-    return {w.casefold() for w in _CONTENT_WORD.findall(text)}
+    """Words of four letters or more, cut to five: "francês" and "francesa" meet."""
+    return {w.casefold()[:_STEM] for w in _CONTENT_WORD.findall(text)}
+
+
+_STEM = 5
 
 
 def _headline_shaped(line: str) -> bool:
@@ -638,8 +642,12 @@ def _headline_above(page: _Page, content: list[int], deck: int, lede_words: set[
         return None
     if not _headline_shaped(line) or word_count(line) < _HEADLINE_MIN_WORDS:
         return None
+    if _is_caps(line):
+        return None  # a masthead
     story_words = lede_words | _content_words(lines[deck])
-    return i if _content_words(line) & story_words else None
+    # an agency's name is no shared subject ("Artigos de Lusa no nosso arquivo")
+    own = {w.casefold()[:_STEM] for w in _CONTENT_WORD.findall(line) if not agencies.canonical(w)}
+    return i if own & story_words else None
 
 
 def _first_headline(lines: list[str], content: list[int]) -> int:
@@ -662,6 +670,8 @@ def _resumes(page: _Page, i: int) -> bool:
     non-chrome line is a paragraph followed by more text, a sign-off or the end."""
     j = i + 1
     while j < page.n and page.skippable(j):
+        if page.repeated(j) and not page.chrome(j) and page.lines[j].strip("-–—•·|"):
+            return False  # a section label printed again: the next story of a listing
         j += 1
     if j >= page.n or not page.paragraph(j):
         return False

@@ -72,14 +72,14 @@ _TAG = r"\((?P<tag>[^()]{1,80})\)"
 # An agency printed without parentheses: "REPORT.AZ/", "/TASS/.", "AAP -", "GNA -".
 _BARE = r"(?:[A-Z][A-Z0-9.&-]{1,14}/(?!/)|/[A-Z][A-Za-z]{1,12}/\.?|[A-Z]{2,6}(?=\s?(?:-|–|—|:)))"
 _PHOTO = r",\s?\((?i:foto|fotos|photo|photos|imagen|image|bild)\b[^()]{0,80}\)"
-_SEP = r"(?P<sep>\s?(?:\.-|\.–|\.—|--|-|–|—|:|,,|/)\s?|\.\s|,\s|\s|$)"
+_SEP = r"(?P<sep>\s?(?:\.-|\.–|\.—|--|-|–|—|:|,,|/)\s?|\.\s|,\s|\s|$|(?<=/\.)(?=[^\W\d_]))"
 
 _PLACE_FIRST = re.compile(
     rf"\s*(?P<place>{_PLACE})"
     rf"(?P<groups>(?:{_GROUP})*)"
     rf"(?:,\s(?P<state>{_STATE})(?=,\s|,?\s?\())?"
     rf"(?:[,.]?\s(?P<date>{_DATE})\.?)?"
-    rf"(?:\s?{_TAG}\.?|,?\s(?P<bare>{_BARE}))?"
+    rf"(?:,?\s?{_TAG}\.?|,?\s(?P<bare>{_BARE}))?"
     rf"(?P<photo>{_PHOTO})?"
     rf"{_SEP}"
 )
@@ -91,6 +91,15 @@ _AGENCY_FIRST = re.compile(
 _BARE_FIRST = re.compile(
     rf"\s*(?P<bare>{agencies.NAMES})\s(?P<place>{_U}[^\W\d_a-z]*(?:[\s-]{_U}[^\W\d_a-z]*){{0,3}})"
     r"(?P<sep>\.\s|\s?(?:--|-|–|—|:)\s)"
+)
+# "(DIRE) 22 Nov. – ...": an agency and a date, no place.
+_AGENCY_DATE_FIRST = re.compile(
+    rf"\s*{_TAG}\s(?P<date>{dates.DATE})\.?(?P<sep>\s?(?:--|-|–|—|:)\s)"
+)
+# "Baku/14.03.25/Turan: ...": place, numeric date and agency between slashes.
+_SLASHED = re.compile(
+    rf"\s*(?P<place>{_PLACE})/(?P<date>[0-3]?[0-9]\.[01]?[0-9]\.(?:[0-9]{{4}}|[0-9]{{2}}))/"
+    r"(?P<bare>[^\W\d_][\w.&-]{1,20})(?P<sep>:\s?|\s?(?:--|-|–|—)\s)"
 )
 _DATE_FIRST = re.compile(rf"\s*(?P<date>{dates.DATE})\s?{_TAG}\.?{_SEP}")
 # "Por NAME, Corresponsal AGENCY en X.- (Desde PLACE) - " and a bare "(Desde PLACE) - ".
@@ -168,7 +177,7 @@ def parse(line: str) -> DatelineMatch | None:
         return _cjk(line)
     if first.isdigit():
         return _date_first(line)
-    found = _place_first(line)
+    found = _slashed(line) or _place_first(line)
     if found is None and line.lstrip().split(" ", 1)[0].casefold() in _AGENCY_WORDS:
         found = _bare_first(line)
     return found or _reporter_first(line)
@@ -226,12 +235,27 @@ def _place_first_at(line: str, pos: int) -> DatelineMatch | None:
     return _match(line, m, place, date, agency, text_end, regions)
 
 
+def _slashed(line: str) -> DatelineMatch | None:
+    m = _SLASHED.match(line)
+    if m is None or not _lede_ok(line, m.end()):
+        return None
+    agency = _agency(m["bare"], bare=True)
+    if agency is None or not _place_ok(m["place"], agency):
+        return None
+    return _match(line, m, m["place"], m["date"], agency, m.start("sep"), [])
+
+
 def _agency_first(line: str) -> DatelineMatch | None:
     m = _AGENCY_FIRST.match(line)
     if m is not None:
         agency = _agency(m["tag"], bare=False)
         if agency is not None and _place_ok(m["place"], agency):
             return _match(line, m, m["place"], m["date"], agency, m.start("sep"), [])
+    m = _AGENCY_DATE_FIRST.match(line)
+    if m is not None:
+        agency = _agency(m["tag"], bare=False)
+        if agency is not None and _lede_ok(line, m.end()):
+            return _match(line, m, "", m["date"], agency, m.start("sep"), [])
     m = _REPORTER_FIRST.match(line)
     if m is not None:
         return _reporter(line, m)

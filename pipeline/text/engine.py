@@ -172,7 +172,7 @@ def _dateline(lines: list[str], layout: blocks.Layout, received_at: str | None) 
         return Dateline(None, None, None)
     return Dateline(
         text=match.text,
-        place=usual_place(match),
+        place=usual_place(match) or None,  # "23 jun (Reuters) -" names no place
         date=_date(match.date, lines, layout, received_at),
     )
 
