@@ -374,13 +374,20 @@ def classify(lines: list[str], learned: Learned | None = None) -> Layout:
     page = _Page(lines, learned)
     kinds: list[BlockKind] = ["body"] * len(lines)
     lede, match = _find_lede(page)
+    apart = None
+    if lede is not None and match is None and lede > 0:
+        # "ANKARA" on its own line right above an undated lede
+        match = dateline.place_line(lines[lede - 1])
+        apart = lede - 1 if match is not None else None
     layout = Layout(kinds, lede, match, match.agency if match else None, None, None, None, None, {})
     layout.whys = [None] * len(lines)
     header_end = _classify_header(page, layout)
     if layout.lede is None:
         layout.lede = header_end if header_end < len(lines) else None
     if layout.lede is not None:
-        if match is not None and match.end == 0:
+        if apart is not None:
+            layout.kinds[apart] = "navigation"
+        elif match is not None and match.end == 0:
             _mark_detached_dateline(page, layout)
         _classify_body(page, layout)
         _page_copyright(page, layout)
@@ -719,8 +726,10 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             last_body = i
             if _tail_agency(layout, i, line):
                 # the story ends at a glued sign-off, unless more of it follows
-                # (some sites sign every few paragraphs)
+                # (some sites sign every few paragraphs: those stay as printed)
                 story_over = not _resumes(page, i)
+                if not story_over:
+                    del layout.tails[i]
         else:
             kinds[i] = "navigation"
             story_over = not _resumes(page, i)
@@ -733,8 +742,8 @@ def _tail_agency(layout: Layout, i: int, text: str) -> bool:
     (the story ends there)."""
     if i == layout.lede and layout.dateline is not None:
         text = text[layout.dateline.end :]
-    tail = strip_tail(text)
-    if not tail.cut:
+    tail = strip_tail(text.removesuffix("(").rstrip() if text.endswith(".(") else text)
+    if not tail.cut and not text.endswith(".("):
         return False
     layout.tails[i] = tail.text
     layout.tail_codes += tail.codes

@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.text import agencies, dates, places
 from pipeline.text.tables import load_table
@@ -177,10 +177,19 @@ def parse(line: str) -> DatelineMatch | None:
         return _cjk(line)
     if first.isdigit():
         return _date_first(line)
-    found = _slashed(line) or _place_first(line)
+    found = _slashed(line) or _place_first(line) or _site_agency(line) or _after_byline(line)
     if found is None and line.lstrip().split(" ", 1)[0].casefold() in _AGENCY_WORDS:
         found = _bare_first(line)
     return found or _reporter_first(line)
+
+
+def place_line(line: str) -> DatelineMatch | None:
+    """A known place on a line of its own above the lede ("ANKARA", "Brasília"): a
+    dateline the page printed apart."""
+    text = line.strip(" -–—:.,")
+    if not text or len(text) > 40 or _fold(text) not in _KNOWN_PLACES:
+        return None
+    return DatelineMatch(text, text, None, None, 0)
 
 
 def usual_place(match: DatelineMatch) -> str:
@@ -233,6 +242,34 @@ def _place_first_at(line: str, pos: int) -> DatelineMatch | None:
         return None
     text_end = m.start("photo") if m["photo"] is not None else m.start("sep")
     return _match(line, m, place, date, agency, text_end, regions)
+
+
+# "Sharjah 24 – WAM: ...": a site's name, then a known agency, no place.
+_SITE_AGENCY = re.compile(
+    rf"\s*{_U}[\w.]*(?:\s[\w.]+){{0,3}}\s[-–—]\s(?P<bare>{agencies.NAMES}):\s"
+)
+# "By NAME, Director-General of the X (WAM) ABU DHABI, 14 May 2022 (WAM) – ..."
+_BYLINE_START = re.compile(r"\s*(?:By|Por|Par|Von|Di)\s")
+_BYLINE_END = re.compile(rf"\)\s(?={_U}{{2}})")
+
+
+def _site_agency(line: str) -> DatelineMatch | None:
+    m = _SITE_AGENCY.match(line)
+    if m is None or not _lede_ok(line, m.end()):
+        return None
+    agency = _agency(m["bare"], bare=True)
+    return _match(line, m, "", None, agency, m.end() - 2, []) if agency else None
+
+
+def _after_byline(line: str) -> DatelineMatch | None:
+    """A dateline behind a byline glued to the lede."""
+    if _BYLINE_START.match(line) is None:
+        return None
+    for m in _BYLINE_END.finditer(line, 0, _GATE_SPAN):
+        found = _place_first_at(line, m.end())
+        if found is not None and found.agency is not None:
+            return replace(found, text=found.text[m.end() :].strip())
+    return None
 
 
 def _slashed(line: str) -> DatelineMatch | None:
