@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pipeline.text import agencies, dateline, dates, navigation, sections, shape
 from pipeline.text.dateline import DatelineMatch
@@ -26,6 +27,7 @@ from pipeline.text.story import BlockKind, Why
 
 # What a feed taught: the confidence (0-1) that a line is that feed's chrome.
 Learned = Callable[[str], float]
+_T = TypeVar("_T")
 LEARNED_THRESHOLD = 0.5
 
 _HEADLINE_MIN_WORDS = 4
@@ -131,11 +133,12 @@ def _key(line: str) -> str:
 class _Page:
     """The lines of one story with what the tables say of each, computed once."""
 
-    __slots__ = ("counts", "learned", "lines", "n")
+    __slots__ = ("_memo", "counts", "learned", "lines", "n")
 
     def __init__(self, lines: list[str], learned: Learned | None = None) -> None:
         self.lines = lines
         self.n = len(lines)
+        self._memo: dict[tuple[Callable[[str], object], int], object] = {}
         self.learned = (
             [learned(line) >= LEARNED_THRESHOLD for line in lines] if learned else [False] * self.n
         )
@@ -148,14 +151,23 @@ class _Page:
     def repeated(self, i: int) -> bool:
         return self.counts[_key(self.lines[i])] > 1
 
+    def test(self, fn: Callable[[str], _T], i: int) -> _T:
+        """``fn(line i)``, computed once per story: the rules ask the same of a line
+        from the header, the body and the explanations."""
+        key = (fn, i)
+        try:
+            return self._memo[key]  # type: ignore[return-value]
+        except KeyError:
+            value = self._memo[key] = fn(self.lines[i])
+            return value
+
     def chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, or a caption: never a paragraph."""
-        line = self.lines[i]
         return (
             self.learned[i]
-            or _is_chrome(line)
-            or navigation.is_caption(line)
-            or (not shape.is_paragraph(line) and looks_like_stamp(line))
+            or self.test(_is_chrome, i)
+            or self.test(navigation.is_caption, i)
+            or (not self.test(shape.is_paragraph, i) and self.test(looks_like_stamp, i))
         )
 
     def skippable(self, i: int) -> bool:
@@ -164,9 +176,8 @@ class _Page:
         return self.chrome(i) or (word_count(line) <= 2 and not shape.ends_sentence(line))
 
     def paragraph(self, i: int) -> bool:
-        line = self.lines[i]
         return (
-            (shape.is_paragraph(line) or signed_paragraph(line))
+            (self.test(shape.is_paragraph, i) or self.test(signed_paragraph, i))
             and not self.repeated(i)
             and not self.chrome(i)
         )
@@ -204,6 +215,9 @@ _TAIL_END = re.compile(
 _TAIL_LOWER_CODES = re.compile(r"(?<=[.!?\"”»])\s(?P<codes>[a-z]{2,4}(?:\s[a-z0-9]{1,4}){2,6})$")
 
 
+_TAIL_WINDOW = 100
+
+
 def strip_tail(text: str) -> Tail:
     """Cut sign-offs, desk codes and end marks glued to the end of a paragraph, in
     any order ("... Meireles. ACL // JMR Lusa/Fim")."""
@@ -215,11 +229,12 @@ def strip_tail(text: str) -> Tail:
         if found is not None:
             text, agency, cut = stripped, agency or found, True
             continue
-        m = _TAIL_END.search(text)
+        window = max(0, len(text) - _TAIL_WINDOW)  # end-anchored: never scan the whole text
+        m = _TAIL_END.search(text, window)
         if m is not None and m.start() > 0:
             text, cut = text[: m.start()].rstrip(), True
             continue
-        m = _TAIL_CODES.search(text) or _TAIL_LOWER_CODES.search(text)
+        m = _TAIL_CODES.search(text, window) or _TAIL_LOWER_CODES.search(text, window)
         if m is not None:
             before = text[: m.start()].rstrip()
             if shape.ends_sentence(before) or agencies.split_tail_signoff(before)[1]:
@@ -425,8 +440,8 @@ def _explain(page: _Page, layout: Layout) -> None:
             layout.whys[i] = "learned"
         elif (
             kind in ("signoff", "editor_codes", "caption")
-            or _header_kind(line)
-            or (navigation.is_navigation(line) or navigation.starts_link_list(line))
+            or page.test(_header_kind, i)
+            or page.test(_is_chrome, i)
         ):
             layout.whys[i] = (
                 "shape" if kind == "editor_codes" and not agencies.is_codes(line) else "rule"
@@ -462,17 +477,17 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     content: list[int] = []
     for i in range(end):
         line = lines[i]
-        kind = _header_kind(line)
+        kind = page.test(_header_kind, i)
         if kind is None and page.learned[i]:
             kind = "navigation"
         if (
             kind is None
-            and looks_like_stamp(line)
-            and not shape.is_paragraph(line)
+            and page.test(looks_like_stamp, i)
+            and not page.test(shape.is_paragraph, i)
             and not sections.is_known_kicker(_KICKER_TIME.sub("", line))
         ):
             kind = "navigation"
-        if kind is None and _ends_story(line) is not None:
+        if kind is None and page.test(_ends_story, i) is not None:
             kind = "byline"
         if kind is None:
             content.append(i)
@@ -624,7 +639,7 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
             if shape.is_cjk(lines[i]) or word_count(lines[i]) >= _HEADLINE_MIN_WORDS:
                 chosen = i
                 break
-            if all(page.chrome(j) or _header_kind(lines[j]) for j in range(i + 1, lede)):
+            if all(page.chrome(j) or page.test(_header_kind, j) for j in range(i + 1, lede)):
                 chosen = i  # a short headline right above the lede
                 break
     if chosen is None:
@@ -645,7 +660,7 @@ def _headline_above(page: _Page, content: list[int], deck: int, lede_words: set[
         return None
     i = above[-1]
     line = lines[i]
-    if not all(page.chrome(j) or _header_kind(lines[j]) for j in range(i + 1, deck)):
+    if not all(page.chrome(j) or page.test(_header_kind, j) for j in range(i + 1, deck)):
         return None
     if not _headline_shaped(line) or word_count(line) < _HEADLINE_MIN_WORDS:
         return None
@@ -688,7 +703,9 @@ def _resumes(page: _Page, i: int) -> bool:
     if k >= page.n:
         return True
     nxt = page.lines[k]
-    return page.paragraph(k) or shape.is_short_sentence(nxt) or _ends_story(nxt) is not None
+    return (
+        page.paragraph(k) or shape.is_short_sentence(nxt) or page.test(_ends_story, k) is not None
+    )
 
 
 def _classify_body(page: _Page, layout: Layout) -> None:
@@ -699,7 +716,7 @@ def _classify_body(page: _Page, layout: Layout) -> None:
     last_body = layout.lede
     for i in range(layout.lede + 1, page.n):
         line = lines[i]
-        ends = _ends_story(line)
+        ends = page.test(_ends_story, i)
         if ends is None and _LONE_CODE.fullmatch(line) and kinds[i - 1] in _STORY_END_KINDS:
             lone = line not in _NOT_CODES and agencies.canonical(line) is None
             ends = ("editor_codes", None) if lone else None
@@ -709,20 +726,24 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             if _SEPARATOR.fullmatch(line) is None:
                 early = i - layout.lede <= _EARLY_CREDIT_LINES
                 story_over = story_over or not (_is_credit(line) and early and _resumes(page, i))
-        elif navigation.starts_link_list(line):
+        elif page.test(navigation.starts_link_list, i):
             kinds[i] = "navigation"
             story_over = story_over or not _resumes(page, i)
-        elif navigation.is_navigation(line):
+        elif page.test(_is_chrome, i):
             kinds[i] = "navigation"
-        elif navigation.is_caption(line):
+        elif page.test(navigation.is_caption, i):
             kinds[i] = "caption"
         elif page.learned[i]:
             kinds[i] = "navigation"
         elif page.repeated(i):
-            kinds[i] = "caption" if shape.is_paragraph(line) else "navigation"
+            kinds[i] = "caption" if page.test(shape.is_paragraph, i) else "navigation"
         elif story_over:
             kinds[i] = "navigation"
-        elif shape.is_paragraph(line) or shape.is_short_sentence(line) or signed_paragraph(line):
+        elif (
+            page.test(shape.is_paragraph, i)
+            or shape.is_short_sentence(line)
+            or page.test(signed_paragraph, i)
+        ):
             last_body = i
             if _tail_agency(layout, i, line):
                 # the story ends at a glued sign-off, unless more of it follows

@@ -16,22 +16,34 @@ from pipeline.text.tables import load_table
 _TABLE = load_table("chrome")
 
 
+def fold(line: str) -> str:
+    """Lower case for matching: casefolded, Turkish dotted capitals made plain "i"."""
+    return line.casefold().replace("i\u0307", "i")
+
+
 class _WholeLines:
-    """One list of the table, matched against whole lines of at most ``max_chars``."""
+    """One list of the table, matched against whole lines of at most ``max_chars``.
 
-    __slots__ = ("max_chars", "pattern")
+    A list that ignores case (written in lower case) is matched against the folded
+    line: several times faster than a case-insensitive pattern.
+    """
 
-    def __init__(self, section: str, flags: int = 0) -> None:
+    __slots__ = ("folded", "max_chars", "pattern")
+
+    def __init__(self, section: str, *, ignore_case: bool = False) -> None:
         table = _TABLE[section]
-        self.pattern = re.compile("|".join(f"(?:{p})" for p in table["lines"]), flags)
+        self.pattern = re.compile("|".join(f"(?:{p})" for p in table["lines"]))
         self.max_chars: int = table["max_chars"]
+        self.folded = ignore_case
 
     def matches(self, line: str) -> bool:
-        return len(line) <= self.max_chars and self.pattern.fullmatch(line) is not None
+        if len(line) > self.max_chars:
+            return False
+        return self.pattern.fullmatch(fold(line) if self.folded else line) is not None
 
 
-_NAVIGATION = _WholeLines("navigation", re.IGNORECASE)
-_RELATED = _WholeLines("related", re.IGNORECASE)
+_NAVIGATION = _WholeLines("navigation", ignore_case=True)
+_RELATED = _WholeLines("related", ignore_case=True)
 _CAPTION = _WholeLines("caption")
 _BYLINE = _WholeLines("byline")
 # A credit that ends a line, after a sentence or an opening bracket (not "an AP/NORC poll"),
@@ -105,17 +117,17 @@ def is_caption(line: str) -> bool:
 
 
 _PROMO = _TABLE["promo"]
-_PROMO_KEYWORD = re.compile(r"\b(?:" + "|".join(_PROMO["keywords"]) + ")", re.IGNORECASE)
-_PROMO_ADDRESS = re.compile(r"\b(?:" + "|".join(_PROMO["address"]) + r")\b", re.IGNORECASE)
+# lower-case lists, matched against the folded line (see fold)
+_PROMO_KEYWORD = re.compile(r"\b(?:" + "|".join(_PROMO["keywords"]) + ")")
+_PROMO_ADDRESS = re.compile(r"\b(?:" + "|".join(_PROMO["address"]) + r")\b")
 
 
 def is_promo(line: str) -> bool:
     """The site promoting itself to the reader: "Get our weekly newsletter. Sign up here."."""
-    return (
-        len(line) <= _PROMO["max_chars"]
-        and _PROMO_KEYWORD.search(line) is not None
-        and _PROMO_ADDRESS.search(line) is not None
-    )
+    if len(line) > _PROMO["max_chars"]:
+        return False
+    folded = fold(line)
+    return _PROMO_KEYWORD.search(folded) is not None and _PROMO_ADDRESS.search(folded) is not None
 
 
 def is_byline(line: str) -> bool:
