@@ -162,10 +162,13 @@ class _Page:
             return value
 
     def chrome(self, i: int) -> bool:
+        """Chrome by the tables, a stamp, a caption, or what the feed taught."""
+        return self.learned[i] or self.rule_chrome(i)
+
+    def rule_chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, or a caption: never a paragraph."""
         return (
-            self.learned[i]
-            or self.test(_is_chrome, i)
+            self.test(_is_chrome, i)
             or self.test(navigation.is_caption, i)
             or (not self.test(shape.is_paragraph, i) and self.test(looks_like_stamp, i))
         )
@@ -175,11 +178,12 @@ class _Page:
         line = self.lines[i]
         return self.chrome(i) or (word_count(line) <= 2 and not shape.ends_sentence(line))
 
-    def paragraph(self, i: int) -> bool:
+    def paragraph(self, i: int, *, learned: bool = True) -> bool:
+        """A paragraph of the story; with ``learned=False`` by the rules alone."""
         return (
             (self.test(shape.is_paragraph, i) or self.test(signed_paragraph, i))
             and not self.repeated(i)
-            and not self.chrome(i)
+            and not (self.chrome(i) if learned else self.rule_chrome(i))
         )
 
 
@@ -331,7 +335,7 @@ def _find_lede(page: _Page) -> tuple[int | None, DatelineMatch | None]:
             return i, match
         if not rest.strip(" -–—:.,"):  # a dateline on a line of its own
             for j in range(i + 1, min(page.n, i + 4)):
-                if page.paragraph(j):
+                if page.paragraph(j, learned=False):  # the dateline lede: rules only
                     return j, _detached(match)
     runs = _runs(page)
     if not runs:
@@ -384,7 +388,10 @@ def classify(lines: list[str], learned: Learned | None = None) -> Layout:
     """Give every line a block kind (and the reason it is not body).
 
     ``learned`` is what the story's feed taught (see :mod:`pipeline.text.learned`):
-    strong evidence that a line is chrome, never enough to drop the dateline lede.
+    strong evidence that a line is chrome, which turns would-be body text and
+    standfirsts into navigation. It never renames what the rules named: the lede
+    after a dateline, the headline, the kicker, a byline, a sign-off, editor codes
+    and captions are chosen by the rules alone and stay what they are.
     """
     page = _Page(lines, learned)
     kinds: list[BlockKind] = ["body"] * len(lines)
@@ -436,9 +443,7 @@ def _explain(page: _Page, layout: Layout) -> None:
         if kind == "body" or layout.whys[i] is not None:
             continue
         line = page.lines[i]
-        if page.learned[i]:
-            layout.whys[i] = "learned"
-        elif (
+        if (
             kind in ("signoff", "editor_codes", "caption")
             or page.test(_header_kind, i)
             or page.test(_is_chrome, i)
@@ -446,6 +451,8 @@ def _explain(page: _Page, layout: Layout) -> None:
             layout.whys[i] = (
                 "shape" if kind == "editor_codes" and not agencies.is_codes(line) else "rule"
             )
+        elif page.learned[i] and kind == "navigation":
+            layout.whys[i] = "learned"
         else:
             layout.whys[i] = "shape"
 
@@ -478,8 +485,7 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     for i in range(end):
         line = lines[i]
         kind = page.test(_header_kind, i)
-        if kind is None and page.learned[i]:
-            kind = "navigation"
+        # learned lines stay content: the headline is chosen by the rules alone
         if (
             kind is None
             and page.test(looks_like_stamp, i)
@@ -534,7 +540,7 @@ def _classify_header(page: _Page, layout: Layout) -> int:
         if _NAME_ONLY.fullmatch(line) and not sections.is_known_kicker(line):
             kinds[i] = "byline"
             layout.byline = i if layout.byline is None else layout.byline
-        elif word_count(line) <= _KICKER_MAX_WORDS or page.repeated(i):
+        elif page.learned[i] or word_count(line) <= _KICKER_MAX_WORDS or page.repeated(i):
             kinds[i] = "navigation"
         else:
             kinds[i] = "headline"  # a standfirst under the headline
@@ -563,7 +569,7 @@ def _is_kicker(page: _Page, i: int, headline: int) -> bool:
         return False
     if _is_caps(line) and not sections.is_known_kicker(line):
         return False  # a masthead or a promo in capitals ("LANDESZEITUNG ONLINE")
-    return all(page.chrome(j) for j in range(i + 1, headline))
+    return all(page.rule_chrome(j) for j in range(i + 1, headline))
 
 
 _KICKER_TIME = re.compile(r"\s(?:[01]?\d|2[0-3])[:.][0-5]\d$")
@@ -639,7 +645,7 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
             if shape.is_cjk(lines[i]) or word_count(lines[i]) >= _HEADLINE_MIN_WORDS:
                 chosen = i
                 break
-            if all(page.chrome(j) or page.test(_header_kind, j) for j in range(i + 1, lede)):
+            if all(page.rule_chrome(j) or page.test(_header_kind, j) for j in range(i + 1, lede)):
                 chosen = i  # a short headline right above the lede
                 break
     if chosen is None:
@@ -660,7 +666,7 @@ def _headline_above(page: _Page, content: list[int], deck: int, lede_words: set[
         return None
     i = above[-1]
     line = lines[i]
-    if not all(page.chrome(j) or page.test(_header_kind, j) for j in range(i + 1, deck)):
+    if not all(page.rule_chrome(j) or page.test(_header_kind, j) for j in range(i + 1, deck)):
         return None
     if not _headline_shaped(line) or word_count(line) < _HEADLINE_MIN_WORDS:
         return None
