@@ -21,7 +21,7 @@ import faust
 import orjson
 from faust.exceptions import ProducerSendError
 
-from pipeline import events, versions, workarounds
+from pipeline import events, learning, versions, workarounds
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, TOPIC_STORIES, Settings
 from pipeline.metrics import PipelineMetrics
 from pipeline.processor import DeadLettered, RawMessage, dead_letter, process
@@ -48,6 +48,7 @@ def faust_credentials(settings: Settings) -> faust.SASLCredentials | faust.SSLCr
 
 LAG_INTERVAL = 5.0  # seconds between consumer-lag updates
 VERSIONS_TABLE = "versions"  # its changelog: topics.versions_changelog
+LEARNED_TABLE = "learned"  # its changelog: topics.learned_changelog
 
 
 def faust_options(settings: Settings) -> dict[str, Any]:
@@ -88,6 +89,15 @@ def create_app(
     # story id -> latest version; partitioned like wires.stories, so each worker holds
     # the stories of its partitions (changelog: topics.versions_changelog).
     seen = app.Table(VERSIONS_TABLE, partitions=settings.partitions, key_type=bytes)
+    # partition/feed -> learned chrome state; written while a story of that wires.raw
+    # partition is processed, so co-partitioned with it (pipeline/learning.py).
+    learned = app.Table(LEARNED_TABLE, partitions=settings.partitions, key_type=bytes)
+    learner = learning.Learner(learned)
+
+    @app.on_partitions_revoked.connect
+    async def forget_revoked(app: faust.App, revoked: set, **_: Any) -> None:
+        learner.revoked(tp.partition for tp in revoked if tp.topic == TOPIC_RAW)
+
     max_bytes = settings.max_story_bytes
     next_offsets: dict[int, int] = {}  # partition -> offset after the last one processed
 
@@ -105,7 +115,12 @@ def create_app(
                 partition=message.partition,
                 offset=message.offset,
             )
-            outcome = process(raw_message, max_bytes=max_bytes, max_lines=settings.max_story_lines)
+            outcome = process(
+                raw_message,
+                max_bytes=max_bytes,
+                max_lines=settings.max_story_lines,
+                learner=learner,
+            )
             next_offsets[message.partition] = message.offset + 1
             if metrics is not None:
                 metrics.observe(outcome, len(message.value or b""))

@@ -14,6 +14,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 from pipeline import __version__
 from pipeline.processor import DeadLettered, Outcome
+from pipeline.text.learned import MAX_FEEDS
+
+OTHER_FEEDS = "_other"  # the feed label once MAX_FEEDS feeds have one
 
 # Text engine time: tens of microseconds to a few milliseconds.
 ENGINE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1.0)
@@ -52,6 +55,20 @@ class PipelineMetrics:
             ["kind"],
             registry=registry,
         )
+        self.blocks_stripped_why = Counter(
+            "wires_blocks_stripped_by_reason",
+            "Blocks kept out of story bodies, by reason (rule, shape, learned).",
+            ["why"],
+            registry=registry,
+        )
+        self.learned_stripped = Counter(
+            "wires_learned_stripped",
+            f"Blocks stripped because their feed taught them, by feed (at most {MAX_FEEDS} "
+            f"feed labels, then {OTHER_FEEDS!r}).",
+            ["feed"],
+            registry=registry,
+        )
+        self._feed_labels: set[str] = set()
         self.bytes_in = Counter("wires_bytes_in", "Bytes of raw messages read.", registry=registry)
         self.bytes_out = Counter(
             "wires_bytes_out",
@@ -91,9 +108,23 @@ class PipelineMetrics:
             self.bytes_out.inc(len(outcome.value))
             return
         self.engine_seconds.observe(outcome.engine_seconds)
+        learned = 0
         for block in outcome.story.blocks:
             if block.kind != "body":
                 self.blocks_stripped.labels(block.kind).inc()
+                self.blocks_stripped_why.labels(block.why or "shape").inc()
+                learned += block.why == "learned"
+        if learned:
+            self.learned_stripped.labels(self._feed_label(outcome.feed)).inc(learned)
+
+    def _feed_label(self, feed: str | None) -> str:
+        """The feed as a label value: label cardinality stays within the feed cap."""
+        feed = feed or "-"
+        if feed not in self._feed_labels:
+            if len(self._feed_labels) >= MAX_FEEDS:
+                return OTHER_FEEDS
+            self._feed_labels.add(feed)
+        return feed
 
     def published(self, event: dict, size: int, *, now: dt.datetime | None = None) -> None:
         """Count one enriched event published, and its latency since it was received."""

@@ -13,12 +13,17 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from posixpath import dirname
+from typing import TYPE_CHECKING
 
 from pipeline import events
 from pipeline.events import BadMessage, DeadLetter
 from pipeline.text.engine import EmptyStory, enrich
 from pipeline.text.normalise import DecodeError
 from pipeline.text.story import Story
+
+if TYPE_CHECKING:
+    from pipeline.learning import Learner
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,7 @@ class Enriched:
     value: bytes
     story: Story
     engine_seconds: float
+    feed: str | None = None  # the feed whose memory read and learned it (None: no learning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +70,13 @@ def process(
     max_bytes: int,
     max_lines: int | None = None,
     now: dt.datetime | None = None,
+    learner: Learner | None = None,
 ) -> Outcome:
-    """Enrich one raw message, or explain why it cannot be."""
+    """Enrich one raw message, or explain why it cannot be.
+
+    With ``learner`` the story is read with its feed's learned view (the memories of
+    the message's partition) and teaches the feed (:meth:`Learner.read`); a message
+    without a feed is filed under its agency and the folder of its ``wires-path``."""
     started = time.perf_counter()
     try:
         raw = events.parse_raw(
@@ -75,7 +86,14 @@ def process(
             max_bytes=max_bytes,
             max_lines=max_lines,
         )
-        story = enrich(raw.text, raw.meta, now=now)
+        feed = None
+        if learner is None:
+            story = enrich(raw.text, raw.meta, now=now)
+        else:
+            source = dirname(raw.meta.path) or None if raw.meta.path else None
+            story, feed = learner.read(
+                raw.text, raw.meta, message.partition, source=source, now=now
+            )
     except BadMessage as error:
         return dead_letter(message, error, error.reason, max_payload_bytes=max_bytes)
     except DecodeError as error:
@@ -92,6 +110,7 @@ def process(
         value=events.encode(story),
         story=story,
         engine_seconds=time.perf_counter() - started,
+        feed=feed,
     )
 
 

@@ -30,12 +30,18 @@ def versions_changelog(settings: Settings) -> str:
     return f"{settings.group}-versions-changelog"
 
 
+def learned_changelog(settings: Settings) -> str:
+    """The changelog topic of the workers' learned-chrome table (Faust's naming)."""
+    return f"{settings.group}-learned-changelog"
+
+
 def pipeline_topics(settings: Settings) -> dict[str, dict[str, str]]:
     """Every topic the workers use, with the Kafka topic configs they need."""
     big = {"max.message.bytes": str(EVENT_SIZE_FACTOR * settings.max_story_bytes)}
     return {
         **{name: dict(big) for name in PIPELINE_TOPICS},
         versions_changelog(settings): {"cleanup.policy": "compact"},
+        learned_changelog(settings): {"cleanup.policy": "compact", **big},
     }
 
 

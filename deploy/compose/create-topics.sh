@@ -46,6 +46,7 @@ wires.stories                       86400000     4194304  delete
 wires.enriched                      604800000    4194304  delete
 wires.deadletter                    2592000000   4194304  delete
 wires-enricher-versions-changelog   -1           4194304  compact
+wires-enricher-learned-changelog    -1           4194304  compact
 EOF
 
 "$BIN/kafka-topics.sh" --bootstrap-server "$WIRES_BROKER" --describe \

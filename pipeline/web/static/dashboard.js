@@ -434,11 +434,18 @@
       const raw = str(block && block.kind);
       const kind = KIND_RE.test(raw) ? raw : "unknown";
       const kept = KEPT_KINDS.has(kind);
-      const li = el("li", `block kind-${kind} ${kept ? "kept" : "stripped"}`);
+      const learned = !kept && block && block.why === "learned";  // the feed taught it
+      const li = el("li", `block kind-${kind} ${kept ? "kept" : "stripped"}${learned ? " learned" : ""}`);
       li.dataset.kind = kind;
-      li.append(el("span", "kind-label", raw || "unknown"), el("span", "block-text", str(block && block.text)));
+      if (learned) {
+        li.dataset.why = "learned";
+        li.title = "learned chrome: this feed printed the line in many different stories";
+      }
+      const label = learned ? `${raw || "unknown"} · learned` : raw || "unknown";
+      li.append(el("span", "kind-label", label), el("span", "block-text", str(block && block.text)));
       blocks.append(li);
       if (!kept) stripped.set(kind, (stripped.get(kind) || 0) + 1);
+      if (learned) stripped.set("learned", (stripped.get("learned") || 0) + 1);
     }
     $("story-blocks").replaceChildren(blocks);
     const legend = document.createDocumentFragment();
