@@ -85,7 +85,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_broker(args: argparse.Namespace) -> int:
     from pipeline import broker
 
-    return broker.run_foreground(args.port)
+    return broker.run_foreground(args.port, kind=args.kind, data_dir=args.data_dir)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -156,7 +156,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import launcher
 
-    return launcher.run(settings_of(args), feed_samples=not args.no_samples)
+    return launcher.run(
+        settings_of(args), feed_samples=not args.no_samples, broker=args.broker_kind
+    )
 
 
 def _default_model_path() -> str:
@@ -237,8 +239,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("config", cmd_config, "print the effective settings (secrets masked)", kafka=True)
 
-    broker = add("broker", cmd_broker, "run the embedded Kafka broker (Tansu) in the foreground")
+    broker = add(
+        "broker",
+        cmd_broker,
+        "run the embedded broker in the foreground: Apache Kafka (one KRaft node), or Tansu",
+    )
     broker.add_argument("--port", type=int, default=9092, help="port on 127.0.0.1 (9092)")
+    broker.add_argument(
+        "--kind",
+        choices=("kafka", "tansu"),
+        default="kafka",
+        help="kafka (default; durable on --data-dir) or tansu (memory only: NOT durable)",
+    )
+    broker.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="Kafka's data directory (default: a temporary one, removed at stop)",
+    )
 
     add("worker", cmd_worker, "run a stream worker (several share the partitions)", kafka=True)
 
@@ -297,6 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
         "sample wires, a drop folder and a live tail",
     )
     run.add_argument("--no-samples", action="store_true", help="do not feed the sample wires")
+    run.add_argument(
+        "--broker",
+        dest="broker_kind",
+        choices=("kafka", "tansu"),
+        default="kafka",
+        help="kafka (default: Apache Kafka, data kept in WIRES_DATA_DIR/kafka) or tansu "
+        "(no Java needed, memory only: NOT durable, a restart loses every story)",
+    )
     return parser
 
 

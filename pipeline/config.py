@@ -52,6 +52,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WIRES_HEARTBEAT_INTERVAL", "1.0", "Group heartbeat interval, seconds."),
     Setting("WIRES_REBALANCE_TIMEOUT", "10.0", "Group rebalance timeout, seconds."),
     Setting("WIRES_COMMIT_INTERVAL", "1.0", "Seconds between offset commits."),
+    Setting(
+        "WIRES_BROKER_KIND",
+        "kafka",
+        "`kafka`, or `tansu`: Tansu's workarounds on, idempotent producers off.",
+    ),
     Setting("WIRES_MAX_STORY_BYTES", "1048576", "Largest raw story accepted, bytes."),
     Setting("WIRES_MAX_STORY_LINES", "5000", "Most lines a raw story may have."),
     Setting(
@@ -95,6 +100,7 @@ class Settings:
     heartbeat_interval: float = 1.0
     rebalance_timeout: float = 10.0
     commit_interval: float = 1.0
+    broker_kind: str = "kafka"
     max_story_bytes: int = 1_048_576
     max_story_lines: int = 5000
     versions_ttl: float = 604_800.0
@@ -112,6 +118,16 @@ class Settings:
     def ingest_feeds(self) -> dict[str, str]:
         """``WIRES_INGEST_TOKENS`` as token -> feed name."""
         return {token: feed for feed, token in _token_entries(self.ingest_tokens)}
+
+    @property
+    def tansu(self) -> bool:
+        """True for the memory-only Tansu broker (``WIRES_BROKER_KIND=tansu``)."""
+        return self.broker_kind == "tansu"
+
+    @property
+    def idempotent(self) -> bool:
+        """Idempotent producers: everywhere but on Tansu, which lacks InitProducerId."""
+        return not self.tansu
 
     @property
     def bootstrap_servers(self) -> list[str]:
@@ -217,6 +233,8 @@ def _validate(s: Settings) -> None:
                 "WIRES_INGEST_TOKENS: each entry must be feed:token with a token of 16+ "
                 "characters (the entry is not shown: it holds a secret)"
             )
+    if s.broker_kind not in ("kafka", "tansu"):
+        raise ConfigError("WIRES_BROKER_KIND must be kafka or tansu")
     if s.versions_ttl <= 0:
         raise ConfigError("WIRES_VERSIONS_TTL must be positive")
     if s.ingest_rate <= 0 or s.ingest_burst < 1:

@@ -9,36 +9,37 @@ import time
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker, free_port
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW
+from tests.brokerkit import fresh
 from tests.stream import harness
 from tests.stream.test_restart import TEMPLATE
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(300)]
 
 
-def test_worker_waits_for_a_broker_that_is_not_there_yet(tmp_path):
-    port = free_port()
-    worker = harness.Worker(f"127.0.0.1:{port}", tmp_path).start()
-    worker.env["WIRES_LOG_LEVEL"] = "info"
-    try:
-        time.sleep(4)  # a few attempts against nothing
-        assert worker.proc is not None and worker.proc.poll() is None, worker.log()
-        assert "not ready" in worker.log() and "retrying in" in worker.log()
-        with EmbeddedBroker(port) as broker:
+def test_worker_waits_for_a_broker_that_is_not_there_yet(kafka_node, tmp_path):
+    with fresh(kafka_node):
+        kafka_node.stop()  # the session's node, back on the same port below
+        worker = harness.Worker(f"127.0.0.1:{kafka_node.port}", tmp_path).start()
+        worker.env["WIRES_LOG_LEVEL"] = "info"
+        try:
+            time.sleep(4)  # a few attempts against nothing
+            assert worker.proc is not None and worker.proc.poll() is None, worker.log()
+            assert "not ready" in worker.log() and "retrying in" in worker.log()
+            broker = kafka_node.start()
             try:
                 harness.feed_files(broker.bootstrap, harness.SAMPLES[:3])
                 events = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 3, timeout=120)
                 assert len(events) == 3
             finally:
                 worker.stop()  # before the broker goes: a worker without one stops slowly
-    finally:
-        worker.stop()
+        finally:
+            worker.stop()
 
 
-def test_worker_killed_ten_times_under_steady_load_loses_nothing(tmp_path):
+def test_worker_killed_ten_times_under_steady_load_loses_nothing(kafka_node, tmp_path):
     rate, kills = 100, 10
-    with EmbeddedBroker() as broker:
+    with fresh(kafka_node) as broker:
         worker = harness.Worker(broker.bootstrap, tmp_path).start()
         sent: list[str] = []
         stop = threading.Event()
@@ -106,8 +107,8 @@ MALFORMED = [
 ]
 
 
-def test_every_malformed_shape_is_dead_lettered_while_the_partition_flows(tmp_path):
-    with EmbeddedBroker() as broker:
+def test_every_malformed_shape_is_dead_lettered_while_the_partition_flows(kafka_node, tmp_path):
+    with fresh(kafka_node) as broker:
         worker = harness.Worker(broker.bootstrap, tmp_path)
         worker.env["WIRES_MAX_STORY_BYTES"] = "20000"
         worker.start()

@@ -9,9 +9,10 @@ import time
 import pytest
 from kafka import KafkaAdminClient
 
-from pipeline.broker import EmbeddedBroker, free_port
+from pipeline.broker import free_port
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
 from pipeline.topics import TopicError, ensure_topics
+from tests.brokerkit import fresh
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
 
@@ -61,21 +62,22 @@ def test_second_call_is_a_no_op(broker, unique_name, caplog):
     assert [r.getMessage() for r in caplog.records if r.name == "pipeline.topics"] == []
 
 
-def test_waits_for_a_broker_that_starts_late(caplog):
-    port = free_port()
-    late = EmbeddedBroker(port)
-    timer = threading.Timer(2.5, late.start)
-    timer.start()
-    try:
-        with caplog.at_level(logging.WARNING, logger="pipeline.topics"):
-            counts = ensure_topics(Settings(broker=f"127.0.0.1:{port}", partitions=1), timeout=30)
-        # By default: the pipeline's topics (and whatever else the workers need).
-        assert {TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER} <= counts.keys()
-        assert set(counts.values()) == {1}
-        assert "not reachable yet" in caplog.text
-    finally:
-        timer.join()
-        late.stop()
+def test_waits_for_a_broker_that_starts_late(kafka_node, caplog):
+    with fresh(kafka_node):
+        kafka_node.stop()  # the session's node, started again on its port by the timer
+        port = kafka_node.port
+        timer = threading.Timer(2.5, kafka_node.start)
+        timer.start()
+        try:
+            with caplog.at_level(logging.WARNING, logger="pipeline.topics"):
+                settings = Settings(broker=f"127.0.0.1:{port}", partitions=1)
+                counts = ensure_topics(settings, timeout=30)
+            # By default: the pipeline's topics (and whatever else the workers need).
+            assert {TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER} <= counts.keys()
+            assert set(counts.values()) == {1}
+            assert "not reachable yet" in caplog.text
+        finally:
+            timer.join()
 
 
 def test_unreachable_broker_gives_up_after_timeout():
