@@ -53,7 +53,8 @@ VERSIONS_TABLE = "versions"  # its changelog: topics.versions_changelog
 def faust_options(settings: Settings) -> dict[str, Any]:
     """Faust ``App`` settings for a worker of this pipeline (also used by the
     pass-through benchmark, so both are measured under the same configuration)."""
-    workarounds.install()
+    workarounds.install(tansu=settings.tansu)
+    workarounds.set_idempotence(settings.idempotent)
     os.makedirs(settings.data_dir, exist_ok=True)
     return {
         "broker": [f"kafka://{server}" for server in settings.bootstrap_servers],

@@ -63,10 +63,10 @@ def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
     options: dict[str, object] = {
         "bootstrap_servers": settings.bootstrap_servers,
         "acks": "all",
-        # Not idempotent: after a restart of the embedded broker an idempotent
-        # producer retries UnknownProducerId for ever. At-least-once tolerates the
-        # rare repeat a retry can make; consumers drop repeats by id.
-        "enable_idempotence": False,
+        # Idempotent, so a retry after a lost ack (a leader change, a broker restart)
+        # does not write the story twice. Off only where the broker lacks
+        # InitProducerId (Tansu: WIRES_BROKER_KIND=tansu, set by its client_env()).
+        "enable_idempotence": settings.idempotent,
         "linger_ms": 5,
         "retries": 5,
         "max_request_size": settings.max_story_bytes + _REQUEST_HEADROOM,

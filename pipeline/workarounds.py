@@ -175,10 +175,14 @@ _PROBE_KEYS = (
 
 
 def end_offsets(
-    consumer: KafkaConsumer, partitions: Iterable[TopicPartition], timeout: float = 10.0
+    consumer: KafkaConsumer,
+    partitions: Iterable[TopicPartition],
+    timeout: float = 10.0,
+    *,
+    tansu: bool = False,
 ) -> dict[TopicPartition, int]:
-    """True log end offsets for kafka-python code (``KafkaConsumer.end_offsets`` is wrong
-    on Tansu, see the module docstring).
+    """True log end offsets for kafka-python code: ``KafkaConsumer.end_offsets`` on
+    Kafka; with ``tansu`` (where it is wrong, see the module docstring) corrected:
 
     Takes ``consumer.end_offsets`` and raises each value to the high watermark that a
     short-lived probe consumer (same connection settings, no group) reads from one
@@ -190,7 +194,7 @@ def end_offsets(
 
     tps = list(partitions)
     reported: dict[TopicPartition, int] = consumer.end_offsets(tps)
-    if not tps or consumer.config.get("isolation_level") == "read_committed":
+    if not tansu or not tps or consumer.config.get("isolation_level") == "read_committed":
         return reported
     config = {k: consumer.config[k] for k in _PROBE_KEYS if k in consumer.config}
     probe = KafkaConsumer(
@@ -419,6 +423,37 @@ def _install_fetch_wait_fix() -> None:
     _patch(AIOKafkaConsumerThread, "_create_worker_consumer", _create_worker_consumer)
 
 
+# -- 4. Faust's producer is not idempotent ----------------------------------------------
+#
+# Faust 0.15 passes ``enable_idempotence`` to aiokafka only inside a transaction
+# (``Producer._settings_extra``), and has no setting for it. Without it, a send
+# retried after a lost ack (a leader change, a broker restart) is written twice.
+# aiokafka 0.14 supports it with acks=all (which the app uses). Off when
+# ``WIRES_BROKER_KIND=tansu`` (Tansu lacks InitProducerId). Remove when Faust has a setting.
+
+_IDEMPOTENT = {"on": True}
+
+
+def set_idempotence(on: bool) -> None:
+    """Whether Faust's producers ask aiokafka for idempotence (see part 4)."""
+    _IDEMPOTENT["on"] = bool(on)
+
+
+def _install_idempotence() -> None:
+    from faust.transport.drivers.aiokafka import Producer
+
+    original = Producer._settings_extra
+
+    def _settings_extra(self: Any) -> Any:
+        extra = dict(original(self))
+        if _IDEMPOTENT["on"]:
+            extra.setdefault("enable_idempotence", True)
+            extra["acks"] = "all"
+        return extra
+
+    _patch(Producer, "_settings_extra", _settings_extra)
+
+
 # -- install / uninstall --------------------------------------------------------------
 
 
@@ -434,13 +469,19 @@ def installed() -> bool:
     return bool(_ORIGINALS)
 
 
-def install() -> None:
-    """Apply every workaround; safe to call more than once."""
-    if installed():
+_LISTOFFSETS_KEY = "aiokafka.consumer.fetcher.Fetcher._proc_offset_request"
+
+
+def install(*, tansu: bool = False) -> None:
+    """Apply the workarounds; Tansu's own (part 1) only with ``tansu``. Safe to call
+    more than once (a later ``tansu=True`` adds part 1)."""
+    if tansu and _LISTOFFSETS_KEY not in _ORIGINALS:
+        _install_listoffsets_fix()
+    if installed() and "faust.tables.recovery.Recovery._resume_streams" in _ORIGINALS:
         return
-    _install_listoffsets_fix()
     _install_recovery_fix()
     _install_fetch_wait_fix()
+    _install_idempotence()
     log.debug("workarounds installed: %s", ", ".join(sorted(_ORIGINALS)))
 
 
