@@ -78,6 +78,11 @@ def run(
 ) -> int:
     inbox = Path(settings.data_dir) / "inbox"
     logs = Path(settings.data_dir) / "logs"
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (kill, timeout, a service manager) stops everything as Ctrl-C does;
+        # by default it would end this process alone and orphan the worker and the
+        # dashboard (the broker dies with its parent).
+        signal.signal(signal.SIGTERM, _interrupt)
     with ExitStack() as stack:
         port = DEFAULT_PORT if port_is_free(DEFAULT_PORT) else None
         if broker == "kafka":
@@ -128,6 +133,10 @@ def run(
         print("\nstopping: drop folder, dashboard, worker, broker ...", file=out, flush=True)
     print("stopped.", file=out, flush=True)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _port_or_free(port: int, host: str) -> int:

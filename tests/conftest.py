@@ -20,9 +20,14 @@ from tests.brokerkit import reset
 
 
 @pytest.fixture(scope="session")
-def kafka_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
-    """The session's single Kafka KRaft node (data in a session temp directory)."""
-    node = KafkaBroker(tmp_path_factory.mktemp("kafka"))
+def kafka_node() -> Iterator[KafkaBroker]:
+    """The session's single Kafka KRaft node.
+
+    Its data lives in its own temporary directory (removed at stop), not under pytest's
+    ``/tmp/pytest-of-USER``: pytest keeps only the newest three session directories
+    there, so a second pytest run by the same user (another checkout) deleted a
+    running node's log directory (seen: partitions offline, tests starved)."""
+    node = KafkaBroker()
     node.start()
     try:
         yield node

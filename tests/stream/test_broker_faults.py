@@ -14,15 +14,17 @@ from __future__ import annotations
 import collections
 import itertools
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import orjson
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from pipeline.broker import KafkaBroker, KafkaCluster
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
@@ -170,14 +172,43 @@ def leader_of(bootstrap: str, topic: str, partition: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory):
-    """Three Kafka KRaft nodes (RF 3, min.insync.replicas 2), for this module only."""
-    nodes = KafkaCluster(tmp_path_factory.mktemp("cluster"), 3)
-    nodes.start()
+def cluster():
+    """Three Kafka KRaft nodes (RF 3, min.insync.replicas 2), for this module only
+    (data in a private temporary directory, as the session node's: see conftest)."""
+    root = tempfile.mkdtemp(prefix="wires-cluster-")
+    nodes = KafkaCluster(root, 3)
     try:
+        nodes.start()
         yield nodes
     finally:
         nodes.kill()  # the data is thrown away: no need for three controlled shutdowns
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def raw_count(bootstrap: str) -> int:
+    """Records on wires.raw now (the sum of its end offsets)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    try:
+        tps = [TopicPartition(TOPIC_RAW, p) for p in consumer.partitions_for_topic(TOPIC_RAW) or ()]
+        return sum(consumer.end_offsets(tps).values()) if tps else 0
+    finally:
+        consumer.close()
+
+
+def wait_raw(bootstrap: str, n: int, feeder: subprocess.Popen[str], timeout: float) -> None:
+    """Until ``n`` stories are on wires.raw while ``feeder`` is still sending."""
+    deadline = time.monotonic() + timeout
+    while raw_count(bootstrap) < n:
+        assert feeder.poll() is None, "feed finished before the fault"
+        assert time.monotonic() < deadline, f"fewer than {n} stories on wires.raw"
+        time.sleep(0.05)
+    assert feeder.poll() is None, "feed finished before the fault"
+
+
+def warm_up(bootstrap: str, reader: Reader, timeout: float = 90) -> None:
+    """One story through the worker: it has joined its group and runs."""
+    harness.feed_files(bootstrap, harness.SAMPLES[:1])
+    reader.wait_count(1, timeout)
 
 
 @pytest.mark.timeout(480)
@@ -193,10 +224,10 @@ def test_leader_of_wires_raw_killed_while_feeding_5000_stories(cluster, tmp_path
     reader = Reader(bootstrap)
     feeder = None
     try:
+        warm_up(bootstrap, reader)
         feeder = run_feed(tmp_path / "in", {**env, "WIRES_PARTITIONS": str(PARTITIONS)})
-        reader.wait_count(300, timeout=180)
+        wait_raw(bootstrap, n // 5, feeder, timeout=120)
         victim = leader_of(bootstrap, TOPIC_RAW, 0)
-        assert feeder.poll() is None, "feed finished before the fault"
         fault_at = time.monotonic()
         cluster.node_by_id(victim).kill()
         sent, failed, summary = feed_report(feeder, timeout=300)
@@ -227,9 +258,9 @@ def test_single_node_killed_and_restarted_mid_stream(kafka_node: KafkaBroker, tm
         reader = Reader(broker.bootstrap)
         feeder = None
         try:
+            warm_up(broker.bootstrap, reader)
             feeder = run_feed(tmp_path / "in", env)
-            reader.wait_count(300, timeout=120)
-            assert feeder.poll() is None, "feed finished before the fault"
+            wait_raw(broker.bootstrap, n // 5, feeder, timeout=120)
             fault_at = time.monotonic()
             broker.kill()
             time.sleep(1.0)

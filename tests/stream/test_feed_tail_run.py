@@ -223,8 +223,8 @@ def is_story(line: str) -> bool:
     return line[:2].isdigit() and line[2] == ":"  # a tail line: "21:04:05  v1  EFE ..."
 
 
-def stop_run(run: subprocess.Popen[bytes], lines: list[str]) -> str:
-    run.send_signal(signal.SIGINT)
+def stop_run(run: subprocess.Popen[bytes], lines: list[str], sig: int = signal.SIGINT) -> str:
+    run.send_signal(sig)
     run.wait(60)
     out: queue.Queue[str] = run.stdout_lines  # type: ignore[attr-defined]
     time.sleep(0.5)  # the reader thread drains the pipe
@@ -273,7 +273,7 @@ def test_run_starts_everything_stops_on_ctrl_c_and_a_second_run_keeps_the_storie
     # before (versions included), then the samples fed again, each a repeat ("rep")
     # of the version the versions table (recovered from its changelog) remembers.
     run, lines = start_run(env, 2 * n, logs)
-    stop_run(run, lines)
+    stop_run(run, lines, signal.SIGTERM)  # as Ctrl-C: nothing left running
     again = [line for line in lines if is_story(line)]
     assert "again: earlier stories kept" in "".join(lines)
     assert sorted(again[:n]) == sorted(first)  # partitions are read in any order
