@@ -48,13 +48,19 @@ def produce(bootstrap: str, topic: str, n: int) -> None:
     producer.close()
 
 
-def consume(bootstrap: str, topic: str, n: int) -> list[bytes]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, consumer_timeout_ms=5000)
+def consume(bootstrap: str, topic: str, n: int, timeout: float = 30.0) -> list[bytes]:
+    """The first ``n`` values of partition 0 (waiting: a restarted broker may take a
+    moment to lead its partitions again)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
     consumer.assign([TopicPartition(topic, 0)])
     consumer.seek_to_beginning()
-    values = [record.value for _, record in zip(range(n), consumer, strict=False)]
+    values: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while len(values) < n and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=500).values():
+            values.extend(r.value for r in records)
     consumer.close()
-    return values
+    return values[:n]
 
 
 def test_produce_and_consume_round_trip(broker, unique_name):
