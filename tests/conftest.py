@@ -9,6 +9,8 @@ and stopped at the end (SIGTERM, SIGKILL fallback; the JVM also dies with pytest
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,12 +29,14 @@ def kafka_node() -> Iterator[KafkaBroker]:
     ``/tmp/pytest-of-USER``: pytest keeps only the newest three session directories
     there, so a second pytest run by the same user (another checkout) deleted a
     running node's log directory (seen: partitions offline, tests starved)."""
-    node = KafkaBroker()
+    root = tempfile.mkdtemp(prefix="wires-kafka-session-")
+    node = KafkaBroker(root)  # a given directory survives stop(): tests restart on it
     node.start()
     try:
         yield node
     finally:
         node.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

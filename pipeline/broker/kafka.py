@@ -610,8 +610,16 @@ class KafkaCluster(_Embedded):
         return next(n for n in self.nodes if n.node_id == node_id)
 
     def start(self) -> KafkaCluster:
+        # Ports are not held between picking and binding: make the 2N picks distinct
+        # (seen: two nodes given one port, so a controller answered for another).
+        used: set[int] = set()
         for node in self.nodes:
-            node.pick_ports()
+            while not node.port or node.port in used:
+                node.port = free_port(node.host)
+            used.add(node.port)
+            while not node.controller_port or node.controller_port in used:
+                node.controller_port = free_port(node.host)
+            used.add(node.controller_port)
         voters = ",".join(f"{n.node_id}@{n.host}:{n.controller_port}" for n in self.nodes)
         for node in self.nodes:
             node.configure(
