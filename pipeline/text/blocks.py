@@ -170,6 +170,19 @@ class _Page:
             or (not self.test(shape.is_paragraph, i) and self.test(looks_like_stamp, i))
         )
 
+    def header_kind(self, i: int) -> BlockKind | None:
+        """What line ``i`` is in the header by the tables alone (None: content), from
+        the memoised rules: the body and the explanations ask the same of a line."""
+        if self.test(agencies.is_agency_byline, i):  # before chrome: "Europa Press | 18 ago"
+            return "byline"
+        if self.test(_is_chrome, i):
+            return "navigation"
+        if self.test(navigation.is_caption, i):
+            return "caption"
+        if self.test(navigation.is_byline, i):
+            return "byline"
+        return None
+
     def skippable(self, i: int) -> bool:
         """Chrome, or a stray label of one or two words ("Publicité", "ADV")."""
         line = self.lines[i]
@@ -216,6 +229,10 @@ _TAIL_LOWER_CODES = re.compile(r"(?<=[.!?\"”»])\s(?P<codes>[a-z]{2,4}(?:\s[a-
 
 
 _TAIL_WINDOW = 100
+# What the tail patterns need, tested before them (most paragraphs hold none): an end
+# mark ends in one of these characters (or a date's digit); upper-case codes have a
+# slash; lower-case codes end in a letter or digit ("$" also matches before a final "\n").
+_TAIL_END_LAST = frozenset(")■□▪●-+/\n")
 
 
 def strip_tail(text: str) -> Tail:
@@ -230,11 +247,16 @@ def strip_tail(text: str) -> Tail:
             text, agency, cut = stripped, agency or found, True
             continue
         window = max(0, len(text) - _TAIL_WINDOW)  # end-anchored: never scan the whole text
-        m = _TAIL_END.search(text, window)
+        last = text[-1:]
+        m = _TAIL_END.search(text, window) if last in _TAIL_END_LAST or last.isdigit() else None
         if m is not None and m.start() > 0:
             text, cut = text[: m.start()].rstrip(), True
             continue
-        m = _TAIL_CODES.search(text, window) or _TAIL_LOWER_CODES.search(text, window)
+        m = None
+        if "/" in text[window:]:
+            m = _TAIL_CODES.search(text, window)
+        if m is None and (last.isdigit() or "a" <= last <= "z" or last == "\n"):
+            m = _TAIL_LOWER_CODES.search(text, window)
         if m is not None:
             before = text[: m.start()].rstrip()
             if shape.ends_sentence(before) or agencies.split_tail_signoff(before)[1]:
@@ -440,7 +462,7 @@ def _explain(page: _Page, layout: Layout) -> None:
             layout.whys[i] = "learned"
         elif (
             kind in ("signoff", "editor_codes", "caption")
-            or page.test(_header_kind, i)
+            or page.header_kind(i)
             or page.test(_is_chrome, i)
         ):
             layout.whys[i] = (
@@ -458,18 +480,6 @@ def _mark_detached_dateline(page: _Page, layout: Layout) -> None:
             return
 
 
-def _header_kind(line: str) -> BlockKind | None:
-    if agencies.is_agency_byline(line):  # before chrome: "Europa Press | 18 ago, 2023"
-        return "byline"
-    if _is_chrome(line):
-        return "navigation"
-    if navigation.is_caption(line):
-        return "caption"
-    if navigation.is_byline(line):
-        return "byline"
-    return None
-
-
 def _classify_header(page: _Page, layout: Layout) -> int:
     """Kinds of the lines before the lede; returns where the header ends."""
     lines, kinds = page.lines, layout.kinds
@@ -477,7 +487,7 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     content: list[int] = []
     for i in range(end):
         line = lines[i]
-        kind = page.test(_header_kind, i)
+        kind = page.header_kind(i)
         if kind is None and page.learned[i]:
             kind = "navigation"
         if (
@@ -639,7 +649,7 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
             if shape.is_cjk(lines[i]) or word_count(lines[i]) >= _HEADLINE_MIN_WORDS:
                 chosen = i
                 break
-            if all(page.chrome(j) or page.test(_header_kind, j) for j in range(i + 1, lede)):
+            if all(page.chrome(j) or page.header_kind(j) for j in range(i + 1, lede)):
                 chosen = i  # a short headline right above the lede
                 break
     if chosen is None:
@@ -660,7 +670,7 @@ def _headline_above(page: _Page, content: list[int], deck: int, lede_words: set[
         return None
     i = above[-1]
     line = lines[i]
-    if not all(page.chrome(j) or page.test(_header_kind, j) for j in range(i + 1, deck)):
+    if not all(page.chrome(j) or page.header_kind(j) for j in range(i + 1, deck)):
         return None
     if not _headline_shaped(line) or word_count(line) < _HEADLINE_MIN_WORDS:
         return None
