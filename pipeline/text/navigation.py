@@ -23,6 +23,8 @@ def fold(line: str) -> str:
 
 # Lengths at which a list's alternation drops the patterns that cannot match so long a line.
 _WIDTH_STEPS = (0, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+# The length step of a line of n characters (the last for longer lines).
+_STEP_OF = tuple(max(s for s in _WIDTH_STEPS if s <= n) for n in range(_WIDTH_STEPS[-1] + 1))
 # Distinct first characters whose alternations are kept; cleared when full.
 _FIRST_CHAR_LIMIT = 2048
 _sre = re._parser  # type: ignore[attr-defined]
@@ -136,11 +138,7 @@ class _WholeLines:
         text = fold(line) if self.folded else line
         if not text:
             return self.pattern.fullmatch(text) is not None
-        n = len(text)
-        k = len(_WIDTH_STEPS) - 1
-        while _WIDTH_STEPS[k] > n:
-            k -= 1
-        step = _WIDTH_STEPS[k]
+        step = _STEP_OF[min(len(text), _WIDTH_STEPS[-1])]
         pattern = self.by_first.get((text[0], step)) or self._for(text[0], step)
         return pattern.fullmatch(text) is not None
 
@@ -242,8 +240,27 @@ def is_caption(line: str) -> bool:
 
 _PROMO = _TABLE["promo"]
 # lower-case lists, matched against the folded line (see fold)
-_PROMO_KEYWORD = re.compile(r"\b(?:" + "|".join(_PROMO["keywords"]) + ")")
-_PROMO_ADDRESS = re.compile(r"\b(?:" + "|".join(_PROMO["address"]) + r")\b")
+
+
+def _by_first_letter(words: list[str]) -> str:
+    """An alternation of ``words`` with the patterns that start with the same plain
+    letter grouped under it ("n(?:ewsletters?|ews)"): a search tries a group only
+    where its letter is, not every pattern at every word start."""
+    groups: dict[str, list[str]] = {}
+    others: list[str] = []
+    for w in words:
+        if w[0].isalpha() and w[1:2] not in ("?", "*", "+", "{"):
+            groups.setdefault(w[0], []).append(w[1:])
+        else:
+            others.append(w)
+    parts = [
+        f"{re.escape(c)}(?:{'|'.join(f'(?:{r})' for r in rest)})" for c, rest in groups.items()
+    ]
+    return "|".join([*parts, *(f"(?:{w})" for w in others)])
+
+
+_PROMO_KEYWORD = re.compile(r"\b(?:" + _by_first_letter(_PROMO["keywords"]) + ")")
+_PROMO_ADDRESS = re.compile(r"\b(?:" + _by_first_letter(_PROMO["address"]) + r")\b")
 
 
 def is_promo(line: str) -> bool:
