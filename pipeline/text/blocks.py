@@ -110,6 +110,8 @@ def looks_like_stamp(line: str) -> bool:
     parts = line.split()
     if len(parts) > 14 or (shape.ends_sentence(line) and len(parts) > 6):
         return False
+    if _STAMP_DIGITS.search(line) is None:
+        return False  # every test below needs a digit: one search, not one per word
     digits = sum(1 for p in parts if _STAMP_DIGITS.search(p))
     if digits and _STAMP_LEAD.match(line):
         return True

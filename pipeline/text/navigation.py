@@ -25,6 +25,8 @@ def fold(line: str) -> str:
 _WIDTH_STEPS = (0, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 # The length step of a line of n characters (the last for longer lines).
 _STEP_OF = tuple(max(s for s in _WIDTH_STEPS if s <= n) for n in range(_WIDTH_STEPS[-1] + 1))
+# Lists this long are tried by first character and length (shorter ones whole).
+_DISPATCH_MIN_PATTERNS = 32
 # Distinct first characters whose alternations are kept; cleared when full.
 _FIRST_CHAR_LIMIT = 2048
 _sre = re._parser  # type: ignore[attr-defined]
@@ -103,10 +105,10 @@ class _WholeLines:
     labels of a few words starting with a given letter: a line is tested only
     against the patterns that can start with its first character and match as many
     characters as it has, one alternation per (first character, length step),
-    compiled when first needed.
+    compiled when first needed. A short list is cheaper to try whole.
     """
 
-    __slots__ = ("by_first", "folded", "max_chars", "pattern", "patterns")
+    __slots__ = ("by_first", "dispatch", "folded", "max_chars", "pattern", "patterns")
 
     def __init__(self, section: str, *, ignore_case: bool = False) -> None:
         table = _TABLE[section]
@@ -117,6 +119,7 @@ class _WholeLines:
         # (pattern, the most characters it matches, its possible first characters)
         self.patterns = [(p, _max_width(p), _first_chars(p)) for p in lines]
         self.by_first: dict[tuple[str, int], re.Pattern[str]] = {}
+        self.dispatch = len(lines) >= _DISPATCH_MIN_PATTERNS
 
     def _for(self, first: str, step: int) -> re.Pattern[str]:
         """The alternation of the patterns that can match a line starting with
@@ -136,7 +139,7 @@ class _WholeLines:
         if len(line) > self.max_chars:
             return False
         text = fold(line) if self.folded else line
-        if not text:
+        if not self.dispatch or not text:
             return self.pattern.fullmatch(text) is not None
         step = _STEP_OF[min(len(text), _WIDTH_STEPS[-1])]
         pattern = self.by_first.get((text[0], step)) or self._for(text[0], step)
