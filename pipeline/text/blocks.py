@@ -610,12 +610,14 @@ def _content_words(text: str) -> set[str]:
 _STEM = 5
 
 
-def _headline_shaped(line: str) -> bool:
-    """A few words, no sentence's full stop, no bullets, bars, links or stamps."""
+def _headline_shaped(page: _Page, i: int) -> bool:
+    """A few words, no sentence's full stop, no bullets, bars, links or stamps (the
+    header already asked the page's memo whether line ``i`` is a paragraph or a stamp)."""
+    line = page.lines[i]
     if shape.is_cjk(line):
-        return 6 <= len(line) <= 90 and not shape.is_paragraph(line)
+        return 6 <= len(line) <= 90 and not page.test(shape.is_paragraph, i)
     n = word_count(line)
-    if n < 2 or n > _HEADLINE_MAX_WORDS or looks_like_stamp(line):
+    if n < 2 or n > _HEADLINE_MAX_WORDS or page.test(looks_like_stamp, i):
         return False
     if shape.barred(line) or shape.link_like(line) or sections.is_known_kicker(line):
         return False
@@ -638,7 +640,7 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
     candidates = [
         i
         for i in reversed(content)
-        if _headline_shaped(lines[i]) and not (page.repeated(i) and word_count(lines[i]) > 12)
+        if _headline_shaped(page, i) and not (page.repeated(i) and word_count(lines[i]) > 12)
     ]
     chosen = None
     for i in candidates:
@@ -674,7 +676,7 @@ def _headline_above(page: _Page, content: list[int], deck: int, lede_words: set[
     line = lines[i]
     if not all(page.chrome(j) or page.header_kind(j) for j in range(i + 1, deck)):
         return None
-    if not _headline_shaped(line) or word_count(line) < _HEADLINE_MIN_WORDS:
+    if not _headline_shaped(page, i) or word_count(line) < _HEADLINE_MIN_WORDS:
         return None
     if _is_caps(line):
         return None  # a masthead
