@@ -135,7 +135,7 @@ def _key(line: str) -> str:
 class _Page:
     """The lines of one story with what the tables say of each, computed once."""
 
-    __slots__ = ("_memo", "counts", "learned", "lines", "n")
+    __slots__ = ("_memo", "_repeated", "learned", "lines", "n")
 
     def __init__(self, lines: list[str], learned: Learned | None = None) -> None:
         self.lines = lines
@@ -144,14 +144,15 @@ class _Page:
         self.learned = (
             [learned(line) >= LEARNED_THRESHOLD for line in lines] if learned else [False] * self.n
         )
+        keys = [_key(line) for line in lines]
         counts: dict[str, int] = {}
-        for line in lines:
-            k = _key(line)
+        for k in keys:
             counts[k] = counts.get(k, 0) + 1
-        self.counts = counts
+        self._repeated = [counts[k] > 1 for k in keys]  # asked of most lines, many times
 
     def repeated(self, i: int) -> bool:
-        return self.counts[_key(self.lines[i])] > 1
+        """Line ``i`` is printed more than once on the page (case aside)."""
+        return self._repeated[i]
 
     def test(self, fn: Callable[[str], _T], i: int) -> _T:
         """``fn(line i)``, computed once per story: the rules ask the same of a line
