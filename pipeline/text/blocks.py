@@ -784,8 +784,9 @@ def _tail_agency(layout: Layout, i: int, text: str) -> bool:
     (the story ends there)."""
     if i == layout.lede and layout.dateline is not None:
         text = text[layout.dateline.end :]
-    tail = strip_tail(text.removesuffix("(").rstrip() if text.endswith(".(") else text)
-    if not tail.cut and not text.endswith(".("):
+    broken = text.endswith(".(")  # a bracket the page broke off after the last sentence
+    tail = strip_tail(text[:-1] if broken else text)
+    if not tail.cut and not broken:
         return False
     layout.tails[i] = tail.text
     layout.tail_codes += tail.codes
