@@ -42,8 +42,10 @@ $(KAFKA_STAMP): deploy/kafka/pom.xml
 run: $(STAMP) $(KAFKA_STAMP)
 	$(BIN)/python -m pipeline run
 
+# One BLAS thread: the classifier's training test shares two cores with brokers and
+# workers; unbuffered so a CI log shows how far a run got.
 test: $(STAMP) $(KAFKA_STAMP) browser
-	$(BIN)/python -m pytest
+	PYTHONUNBUFFERED=1 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python -m pytest
 
 # The dashboard's browser test drives Debian's Chromium (not a downloaded browser).
 CHROMIUM := /usr/bin/chromium

@@ -37,6 +37,21 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         err=sys.stderr,
         received_at=args.received_at,
         feed=args.feed,
+        learn=not args.no_learn,
+    )
+
+
+def cmd_chrome(args: argparse.Namespace) -> int:
+    from pipeline import enrich_files
+
+    return enrich_files.chrome(
+        args.paths or ["-"],
+        feed=args.feed,
+        out=sys.stdout,
+        err=sys.stderr,
+        received_at=args.received_at,
+        as_json=args.json,
+        minimum=args.min_confidence,
     )
 
 
@@ -201,7 +216,35 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO",
         help="received time for every story (resolves dateline years)",
     )
-    enrich.add_argument("--feed", metavar="NAME", help="feed name to record in source.feed")
+    enrich.add_argument(
+        "--feed",
+        metavar="NAME",
+        help="feed name to record in source.feed; the run learns the feed's chrome "
+        "as it goes, in input order, as the stream does",
+    )
+    enrich.add_argument(
+        "--no-learn", action="store_true", help="with --feed: record the name, learn nothing"
+    )
+
+    chrome = add(
+        "chrome",
+        cmd_chrome,
+        "learn a feed's chrome over story files (offline) and list what it taught",
+        "Read each PATH as one raw story of feed NAME, in order, learning as "
+        "'enrich --feed NAME' does, then list the lines the feed taught as chrome: "
+        "confidence, number of distinct stories, text.",
+    )
+    chrome.add_argument("paths", nargs="*", metavar="PATH")
+    chrome.add_argument("--feed", required=True, metavar="NAME", help="the feed's name")
+    chrome.add_argument("--received-at", metavar="ISO", help="received time for every story")
+    chrome.add_argument("--json", action="store_true", help="one JSON object per line")
+    chrome.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.5,
+        metavar="P",
+        help="list lines at least this sure (0.5, the engine's threshold; 0 lists all)",
+    )
 
     evaluate = add(
         "eval", cmd_eval, "score the text engine against gold readings (NAME.txt + NAME.gold.json)"

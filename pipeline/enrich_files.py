@@ -3,6 +3,11 @@
 Same engine and same event as the stream, so a file gives the same story
 whichever way it comes. No Kafka: this runs anywhere, instantly. Versions are
 numbered among the inputs of one run (an update after its original is version 2).
+
+With a feed name the run learns that feed's chrome as it goes, in input order,
+exactly as the stream does (:func:`pipeline.text.learned.read`: each story is read
+with what the feed taught so far, then teaches it). ``chrome`` learns over the
+inputs and lists what the feed taught.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import BinaryIO, TextIO
 
 from pipeline import versions
 from pipeline.events import encode, normalise_time
+from pipeline.text import learned
 from pipeline.text.engine import EmptyStory, enrich
 from pipeline.text.normalise import DecodeError
 from pipeline.text.story import Meta
@@ -26,8 +32,13 @@ def run(
     received_at: str | None = None,
     feed: str | None = None,
     stdin: BinaryIO | None = None,
+    learn: bool = True,
+    memories: learned.Memories | None = None,
 ) -> int:
-    """Enrich each path ('-' is stdin) in order; 0 when all succeed, else 1."""
+    """Enrich each path ('-' is stdin) in order; 0 when all succeed, else 1.
+
+    With ``feed`` (and ``learn``) the feed's chrome is learned within the run, into
+    ``memories`` when given."""
     if received_at is not None:
         try:
             received_at = normalise_time(received_at)
@@ -36,12 +47,16 @@ def run(
             return 2
     failed = 0
     seen: dict[str, dict] = {}  # versions of a story among the inputs of this run
+    if memories is None and feed and learn:
+        memories = learned.Memories()
     for path in paths:
         try:
             raw = (stdin or sys.stdin.buffer).read() if path == "-" else _read(path)
-            story = enrich(
-                raw, Meta(received_at=received_at, feed=feed, path=None if path == "-" else path)
-            )
+            meta = Meta(received_at=received_at, feed=feed, path=None if path == "-" else path)
+            if memories is not None and feed and learn:
+                story = learned.read(raw, meta, memories)
+            else:
+                story = enrich(raw, meta)
         except (OSError, DecodeError, EmptyStory) as error:
             failed += 1
             print(f"enrich: {'<stdin>' if path == '-' else path}: {_describe(error)}", file=err)
@@ -51,6 +66,49 @@ def run(
         out.write(encode(story) + b"\n")
         out.flush()
     return 1 if failed else 0
+
+
+def chrome(
+    paths: Sequence[str],
+    *,
+    feed: str,
+    out: TextIO,
+    err: TextIO,
+    received_at: str | None = None,
+    as_json: bool = False,
+    minimum: float = 0.5,
+) -> int:
+    """Learn ``feed``'s chrome over the inputs (as ``enrich --feed`` does), then list
+    the lines it taught: confidence, count of distinct stories, text."""
+    import io
+
+    import orjson
+
+    memories = learned.Memories()
+    rc = run(
+        paths,
+        out=io.BytesIO(),
+        err=err,
+        received_at=received_at,
+        feed=feed,
+        memories=memories,
+    )
+    if rc == 2:
+        return rc
+    memory = memories.memory(learned.feed_name(feed))
+    taught = memory.taught(minimum)
+    if as_json:
+        for t in taught:
+            out.write(orjson.dumps(t).decode() + "\n")
+    else:
+        print(
+            f"feed {learned.feed_name(feed)!r}: {memory.stories} stories, "
+            f"{len(memory)} lines remembered, {len(taught)} taught as chrome",
+            file=out,
+        )
+        for t in taught:
+            print(f"{t.confidence:5.2f} {t.count:5d}  {t.text or '#' + t.fingerprint}", file=out)
+    return rc
 
 
 def _read(path: str) -> bytes:

@@ -216,9 +216,11 @@ def _byline(line: str) -> re.Match[str] | None:
         s = s[1:-1].strip()
     m = _AGENCY_BYLINE.fullmatch(s)
     if m is None and len(s) <= _DATED_BYLINE_MAX_CHARS:
-        m = _BYLINE_DATED.fullmatch(s)
-        if m is not None and not _dated(m["rest"]):
-            m = None
+        for head in (s, s.split(" | ", 1)[0]):  # "KYODO NEWS - Aug 2, 2025 | All, Japan"
+            m = _BYLINE_DATED.fullmatch(head)
+            if m is not None and _dated(m["rest"]):
+                return m
+        m = None
     return m
 
 
@@ -507,6 +509,8 @@ def credit(line: str) -> Credit | None:
     copy). The agency is canonical when the table lists it, else as printed.
     """
     s = line.strip()
+    if s.endswith(")."):  # "(ITALPRESS)."
+        s = s[:-1]
     n = len(s)
     if n == 0 or n > _CREDIT_MAX_CHARS:
         return None

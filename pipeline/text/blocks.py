@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pipeline.text import agencies, dateline, dates, navigation, sections, shape
 from pipeline.text.dateline import DatelineMatch
@@ -26,6 +27,7 @@ from pipeline.text.story import BlockKind, Why
 
 # What a feed taught: the confidence (0-1) that a line is that feed's chrome.
 Learned = Callable[[str], float]
+_T = TypeVar("_T")
 LEARNED_THRESHOLD = 0.5
 
 _HEADLINE_MIN_WORDS = 4
@@ -45,6 +47,17 @@ _STAMP_LEAD = re.compile(
     r"(?i:posted|published|updated|last updated|publicado|actualizado|atualizado|publié|"
     r"mis à jour|pubblicato|aggiornato|veröffentlicht|aktualisiert|stand|opublikowano|"
     r"aktualizacja|yayınlanma|güncelleme|data)\b"
+)
+# The same words anywhere in a dated line: "Ce contenu a été publié le 12 avril 2024".
+_STAMP_WORD = re.compile(
+    r"(?i:posted|published|updated|publicado|actualizado|atualizado|publié|mis à jour|"
+    r"pubblicato|aggiornato|veröffentlicht|aktualisiert|opublikowano|yayınlanma)"
+)
+# "Hace 7 horas", "Há 26 min", "3 hours ago", "vor 2 Stunden", "2 yıl önce".
+_RELATIVE_STAMP = re.compile(
+    r"(?i:\b(?:hace|há|ha|il y a|vor|fa)\s\d+\s?\w+"
+    r"|\d+\s?(?:min|mins|minutes?|minutos?|hours?|hrs?|h|horas?|ore|days?|días|dias|giorni|"
+    r"jours?|stunden|tagen|dakika|saat|gün|yıl|ay)\.?\s(?:ago|atrás|fa|önce|temu))"
 )
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
 # A lone "MU" after these is the desk's initials, not a label.
@@ -70,6 +83,8 @@ class Layout:
     tails: dict[int, str]  # body line -> its text without what was glued to its end
     tail_codes: list[str] = field(default_factory=list)  # codes glued to the last paragraph
     whys: list[Why | None] = field(default_factory=list)  # why each line is not body
+    # The kicker ends the site's menu: the highlighted item, or merely the last one.
+    kicker_in_menu: bool = False
 
 
 def word_count(line: str) -> int:
@@ -95,8 +110,16 @@ def looks_like_stamp(line: str) -> bool:
     parts = line.split()
     if len(parts) > 14 or (shape.ends_sentence(line) and len(parts) > 6):
         return False
+    if _STAMP_DIGITS.search(line) is None:
+        return False  # every test below needs a digit: one search, not one per word
     digits = sum(1 for p in parts if _STAMP_DIGITS.search(p))
     if digits and _STAMP_LEAD.match(line):
+        return True
+    if digits and len(parts) <= 6 and _RELATIVE_STAMP.search(line):
+        return True
+    # "June 23, 2025 7:41 AM GMT+1 Updated 2 hours ago", "Ce contenu a été publié le ..."
+    dated = digits >= 3 or (digits and _STAMP_WORD.search(line))
+    if dated and not shape.ends_sentence(line) and _has_full_date(line):
         return True
     return (digits >= 2 and len(parts) - digits <= 4) or (digits >= 1 and len(parts) <= 2)
 
@@ -112,44 +135,71 @@ def _key(line: str) -> str:
 class _Page:
     """The lines of one story with what the tables say of each, computed once."""
 
-    __slots__ = ("counts", "learned", "lines", "n")
+    __slots__ = ("_memo", "_repeated", "learned", "lines", "n")
 
     def __init__(self, lines: list[str], learned: Learned | None = None) -> None:
         self.lines = lines
         self.n = len(lines)
+        self._memo: dict[tuple[Callable[[str], object], int], object] = {}
         self.learned = (
             [learned(line) >= LEARNED_THRESHOLD for line in lines] if learned else [False] * self.n
         )
+        keys = [_key(line) for line in lines]
         counts: dict[str, int] = {}
-        for line in lines:
-            k = _key(line)
+        for k in keys:
             counts[k] = counts.get(k, 0) + 1
-        self.counts = counts
+        self._repeated = [counts[k] > 1 for k in keys]  # asked of most lines, many times
 
     def repeated(self, i: int) -> bool:
-        return self.counts[_key(self.lines[i])] > 1
+        """Line ``i`` is printed more than once on the page (case aside)."""
+        return self._repeated[i]
+
+    def test(self, fn: Callable[[str], _T], i: int) -> _T:
+        """``fn(line i)``, computed once per story: the rules ask the same of a line
+        from the header, the body and the explanations."""
+        key = (fn, i)
+        try:
+            return self._memo[key]  # type: ignore[return-value]
+        except KeyError:
+            value = self._memo[key] = fn(self.lines[i])
+            return value
 
     def chrome(self, i: int) -> bool:
+        """Chrome by the tables, a stamp, a caption, or what the feed taught."""
+        return self.learned[i] or self.rule_chrome(i)
+
+    def rule_chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, or a caption: never a paragraph."""
-        line = self.lines[i]
         return (
-            self.learned[i]
-            or _is_chrome(line)
-            or navigation.is_caption(line)
-            or (not shape.is_paragraph(line) and looks_like_stamp(line))
+            self.test(_is_chrome, i)
+            or self.test(navigation.is_caption, i)
+            or (not self.test(shape.is_paragraph, i) and self.test(looks_like_stamp, i))
         )
+
+    def header_kind(self, i: int) -> BlockKind | None:
+        """What line ``i`` is in the header by the tables alone (None: content), from
+        the memoised rules: the body and the explanations ask the same of a line."""
+        if self.test(agencies.is_agency_byline, i):  # before chrome: "Europa Press | 18 ago"
+            return "byline"
+        if self.test(_is_chrome, i):
+            return "navigation"
+        if self.test(navigation.is_caption, i):
+            return "caption"
+        if self.test(navigation.is_byline, i):
+            return "byline"
+        return None
 
     def skippable(self, i: int) -> bool:
         """Chrome, or a stray label of one or two words ("Publicité", "ADV")."""
         line = self.lines[i]
         return self.chrome(i) or (word_count(line) <= 2 and not shape.ends_sentence(line))
 
-    def paragraph(self, i: int) -> bool:
-        line = self.lines[i]
+    def paragraph(self, i: int, *, learned: bool = True) -> bool:
+        """A paragraph of the story; with ``learned=False`` by the rules alone."""
         return (
-            (shape.is_paragraph(line) or signed_paragraph(line))
+            (self.test(shape.is_paragraph, i) or self.test(signed_paragraph, i))
             and not self.repeated(i)
-            and not self.chrome(i)
+            and not (self.chrome(i) if learned else self.rule_chrome(i))
         )
 
 
@@ -185,6 +235,13 @@ _TAIL_END = re.compile(
 _TAIL_LOWER_CODES = re.compile(r"(?<=[.!?\"”»])\s(?P<codes>[a-z]{2,4}(?:\s[a-z0-9]{1,4}){2,6})$")
 
 
+_TAIL_WINDOW = 100
+# What the tail patterns need, tested before them (most paragraphs hold none): an end
+# mark ends in one of these characters (or a date's digit); upper-case codes have a
+# slash; lower-case codes end in a letter or digit ("$" also matches before a final "\n").
+_TAIL_END_LAST = frozenset(")■□▪●-+/\n")
+
+
 def strip_tail(text: str) -> Tail:
     """Cut sign-offs, desk codes and end marks glued to the end of a paragraph, in
     any order ("... Meireles. ACL // JMR Lusa/Fim")."""
@@ -196,11 +253,17 @@ def strip_tail(text: str) -> Tail:
         if found is not None:
             text, agency, cut = stripped, agency or found, True
             continue
-        m = _TAIL_END.search(text)
+        window = max(0, len(text) - _TAIL_WINDOW)  # end-anchored: never scan the whole text
+        last = text[-1:]
+        m = _TAIL_END.search(text, window) if last in _TAIL_END_LAST or last.isdigit() else None
         if m is not None and m.start() > 0:
             text, cut = text[: m.start()].rstrip(), True
             continue
-        m = _TAIL_CODES.search(text) or _TAIL_LOWER_CODES.search(text)
+        m = None
+        if "/" in text[window:]:
+            m = _TAIL_CODES.search(text, window)
+        if m is None and (last.isdigit() or "a" <= last <= "z" or last == "\n"):
+            m = _TAIL_LOWER_CODES.search(text, window)
         if m is not None:
             before = text[: m.start()].rstrip()
             if shape.ends_sentence(before) or agencies.split_tail_signoff(before)[1]:
@@ -253,8 +316,15 @@ def looks_like_codes(line: str) -> bool:
     return (
         ("/" in line or agencies.canonical(line) is None)
         and line.upper() not in _NOT_CODES
-        and (first is None or agencies.canonical(first[0]) is None)
+        and (
+            first is None
+            or agencies.canonical(first[0]) is None
+            or _LOWER_CODES.fullmatch(line) is not None  # dpa's "dpa ms yyzz n1 kr"
+        )
     )
+
+
+_LOWER_CODES = re.compile(r"[a-z]{2,4}(?:\s[a-z0-9]{1,4}){3,6}")
 
 
 def codes_in(line: str) -> str | None:
@@ -290,7 +360,7 @@ def _find_lede(page: _Page) -> tuple[int | None, DatelineMatch | None]:
             return i, match
         if not rest.strip(" -–—:.,"):  # a dateline on a line of its own
             for j in range(i + 1, min(page.n, i + 4)):
-                if page.paragraph(j):
+                if page.paragraph(j, learned=False):  # the dateline lede: rules only
                     return j, _detached(match)
     runs = _runs(page)
     if not runs:
@@ -324,6 +394,10 @@ def _runs(page: _Page) -> list[tuple[int, int]]:
         elif start is not None and not page.chrome(i) and _breaks_run(page.lines[i]):
             runs.append((start, total))
             start = None
+        elif start == i - 1 and looks_like_stamp(page.lines[i]):
+            # a stamp under a lone paragraph sets it apart: a standfirst, not the lede
+            runs.append((start, total))
+            start = None
     if start is not None:
         runs.append((start, total))
     return runs
@@ -339,22 +413,53 @@ def classify(lines: list[str], learned: Learned | None = None) -> Layout:
     """Give every line a block kind (and the reason it is not body).
 
     ``learned`` is what the story's feed taught (see :mod:`pipeline.text.learned`):
-    strong evidence that a line is chrome, never enough to drop the dateline lede.
+    strong evidence that a line is chrome, which turns would-be body text and
+    standfirsts into navigation. It never renames what the rules named: the lede
+    after a dateline, the headline, the kicker, a byline, a sign-off, editor codes
+    and captions are chosen by the rules alone and stay what they are.
     """
     page = _Page(lines, learned)
     kinds: list[BlockKind] = ["body"] * len(lines)
     lede, match = _find_lede(page)
+    apart = None
+    if lede is not None and match is None and lede > 0:
+        # "ANKARA" on its own line right above an undated lede
+        match = dateline.place_line(lines[lede - 1])
+        apart = lede - 1 if match is not None else None
     layout = Layout(kinds, lede, match, match.agency if match else None, None, None, None, None, {})
     layout.whys = [None] * len(lines)
     header_end = _classify_header(page, layout)
     if layout.lede is None:
         layout.lede = header_end if header_end < len(lines) else None
     if layout.lede is not None:
-        if match is not None and match.end == 0:
+        if apart is not None:
+            layout.kinds[apart] = "navigation"
+        elif match is not None and match.end == 0:
             _mark_detached_dateline(page, layout)
         _classify_body(page, layout)
+        _page_copyright(page, layout)
     _explain(page, layout)
     return layout
+
+
+def _page_copyright(page: _Page, layout: Layout) -> None:
+    """An agency's copyright right after its story signs it ("(c) Agencia EFE"); a
+    dated one, or one in the site's footer, is the site's ("© 2024 AFP")."""
+    kinds = layout.kinds
+    assert layout.lede is not None
+    for i in range(layout.lede + 1, page.n):
+        line = page.lines[i]
+        if kinds[i] not in ("signoff", "caption") or not _COPYRIGHT.search(line):
+            continue
+        if kinds[i] == "caption" and not _RESERVED.search(line):
+            continue  # a photographer's credit
+        if _YEAR.search(line) or kinds[i - 1] == "navigation":
+            kinds[i] = "navigation"
+
+
+_COPYRIGHT = re.compile(r"©|\([cC]\)|(?i:copyright|all rights reserved)")
+_RESERVED = re.compile(r"(?i:rights reserved|derechos reservados|direitos reservados|riservat)")
+_YEAR = re.compile(r"(?<![\d-])(?:19|20)\d\d(?![\d-])")
 
 
 def _explain(page: _Page, layout: Layout) -> None:
@@ -363,16 +468,16 @@ def _explain(page: _Page, layout: Layout) -> None:
         if kind == "body" or layout.whys[i] is not None:
             continue
         line = page.lines[i]
-        if page.learned[i]:
-            layout.whys[i] = "learned"
-        elif (
+        if (
             kind in ("signoff", "editor_codes", "caption")
-            or _header_kind(line)
-            or (navigation.is_navigation(line) or navigation.starts_link_list(line))
+            or page.header_kind(i)
+            or page.test(_is_chrome, i)
         ):
             layout.whys[i] = (
                 "shape" if kind == "editor_codes" and not agencies.is_codes(line) else "rule"
             )
+        elif page.learned[i] and kind == "navigation":
+            layout.whys[i] = "learned"
         else:
             layout.whys[i] = "shape"
 
@@ -385,16 +490,6 @@ def _mark_detached_dateline(page: _Page, layout: Layout) -> None:
             return
 
 
-def _header_kind(line: str) -> BlockKind | None:
-    if _is_chrome(line):
-        return "navigation"
-    if navigation.is_caption(line):
-        return "caption"
-    if agencies.is_agency_byline(line) or navigation.is_byline(line):
-        return "byline"
-    return None
-
-
 def _classify_header(page: _Page, layout: Layout) -> int:
     """Kinds of the lines before the lede; returns where the header ends."""
     lines, kinds = page.lines, layout.kinds
@@ -402,18 +497,22 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     content: list[int] = []
     for i in range(end):
         line = lines[i]
-        kind = _header_kind(line)
-        if kind is None and page.learned[i]:
+        kind = page.header_kind(i)
+        # learned lines stay content: the headline is chosen by the rules alone
+        if (
+            kind is None
+            and page.test(looks_like_stamp, i)
+            and not page.test(shape.is_paragraph, i)
+            and not sections.is_known_kicker(_KICKER_TIME.sub("", line))
+        ):
             kind = "navigation"
-        if kind is None and looks_like_stamp(line) and not shape.is_paragraph(line):
-            kind = "navigation"
-        if kind is None and _ends_story(line) is not None:
+        if kind is None and page.test(_ends_story, i) is not None:
             kind = "byline"
         if kind is None:
             content.append(i)
             continue
         kinds[i] = kind
-        if kind == "navigation" and layout.timestamp is None and _has_full_date(line):
+        if kind in ("navigation", "byline") and layout.timestamp is None and _has_full_date(line):
             layout.timestamp = i
         if kind == "byline" and layout.byline is None:
             layout.byline = i
@@ -440,15 +539,21 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     before = [i for i in content if i < headline]
     for i in before:
         kinds[i] = "navigation"  # site name, menus, promos: anything above the headline
+    for i in range(headline):
+        if kinds[i] == "byline":  # an agency's name above its headline is a masthead
+            kinds[i] = "navigation"
+    if layout.byline is not None and layout.byline < headline:
+        layout.byline = next((i for i in range(headline, end) if kinds[i] == "byline"), None)
     if before and _is_kicker(page, before[-1], headline):
         layout.kicker = before[-1]
         kinds[before[-1]] = "section"
+        layout.kicker_in_menu = _in_menu(page, before[-1]) and not page.repeated(before[-1])
     for i in (i for i in content if i > headline):
         line = lines[i]
         if _NAME_ONLY.fullmatch(line) and not sections.is_known_kicker(line):
             kinds[i] = "byline"
             layout.byline = i if layout.byline is None else layout.byline
-        elif word_count(line) <= _KICKER_MAX_WORDS or page.repeated(i):
+        elif page.learned[i] or word_count(line) <= _KICKER_MAX_WORDS or page.repeated(i):
             kinds[i] = "navigation"
         else:
             kinds[i] = "headline"  # a standfirst under the headline
@@ -472,21 +577,54 @@ def _is_kicker(page: _Page, i: int, headline: int) -> bool:
     line = page.lines[i]
     if word_count(line) > _KICKER_MAX_WORDS or shape.ends_sentence(line):
         return False
-    if looks_like_stamp(line) or shape.barred(line):
+    label = _KICKER_TIME.sub("", line)  # "Wirtschaft 12:04"
+    if looks_like_stamp(label) or shape.barred(line) or not label:
         return False
-    return all(page.chrome(j) for j in range(i + 1, headline))
+    if _is_caps(line) and not sections.is_known_kicker(line):
+        return False  # a masthead or a promo in capitals ("LANDESZEITUNG ONLINE")
+    return all(page.rule_chrome(j) for j in range(i + 1, headline))
+
+
+_KICKER_TIME = re.compile(r"\s(?:[01]?\d|2[0-3])[:.][0-5]\d$")
+_MENU_MIN_ITEMS = 4
+_HOME = re.compile(r"(?i:home|inicio|portada|accueil|start|anasayfa|início|strona główna)")
+
+
+def _in_menu(page: _Page, i: int) -> bool:
+    """Line ``i`` ends a run of at least four short labels (a menu; a breadcrumb
+    "Home / Politics / Europe" is shorter once its home link is set aside)."""
+    items = 0
+    for j in range(i, -1, -1):
+        line = page.lines[j]
+        if _HOME.fullmatch(line):
+            continue
+        if word_count(line) > 3 or shape.ends_sentence(line) or _is_caps(line):
+            break
+        items += 1
+    return items >= _MENU_MIN_ITEMS
+
+
+def _is_caps(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
 
 
 def _content_words(text: str) -> set[str]:
-    return {w.casefold() for w in _CONTENT_WORD.findall(text)}
+    """Words of four letters or more, cut to five: "francês" and "francesa" meet."""
+    return {w.casefold()[:_STEM] for w in _CONTENT_WORD.findall(text)}
 
 
-def _headline_shaped(line: str) -> bool:
-    """A few words, no sentence's full stop, no bullets, bars, links or stamps."""
+_STEM = 5
+
+
+def _headline_shaped(page: _Page, i: int) -> bool:
+    """A few words, no sentence's full stop, no bullets, bars, links or stamps (the
+    header already asked the page's memo whether line ``i`` is a paragraph or a stamp)."""
+    line = page.lines[i]
     if shape.is_cjk(line):
-        return 6 <= len(line) <= 90 and not shape.is_paragraph(line)
+        return 6 <= len(line) <= 90 and not page.test(shape.is_paragraph, i)
     n = word_count(line)
-    if n < 2 or n > _HEADLINE_MAX_WORDS or looks_like_stamp(line):
+    if n < 2 or n > _HEADLINE_MAX_WORDS or page.test(looks_like_stamp, i):
         return False
     if shape.barred(line) or shape.link_like(line) or sections.is_known_kicker(line):
         return False
@@ -509,7 +647,7 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
     candidates = [
         i
         for i in reversed(content)
-        if _headline_shaped(lines[i]) and not (page.repeated(i) and word_count(lines[i]) > 12)
+        if _headline_shaped(page, i) and not (page.repeated(i) and word_count(lines[i]) > 12)
     ]
     chosen = None
     for i in candidates:
@@ -522,7 +660,7 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
             if shape.is_cjk(lines[i]) or word_count(lines[i]) >= _HEADLINE_MIN_WORDS:
                 chosen = i
                 break
-            if all(page.chrome(j) or _header_kind(lines[j]) for j in range(i + 1, lede)):
+            if all(page.rule_chrome(j) or page.header_kind(j) for j in range(i + 1, lede)):
                 chosen = i  # a short headline right above the lede
                 break
     if chosen is None:
@@ -543,12 +681,16 @@ def _headline_above(page: _Page, content: list[int], deck: int, lede_words: set[
         return None
     i = above[-1]
     line = lines[i]
-    if not all(page.chrome(j) or _header_kind(lines[j]) for j in range(i + 1, deck)):
+    if not all(page.rule_chrome(j) or page.header_kind(j) for j in range(i + 1, deck)):
         return None
-    if not _headline_shaped(line) or word_count(line) < _HEADLINE_MIN_WORDS:
+    if not _headline_shaped(page, i) or word_count(line) < _HEADLINE_MIN_WORDS:
         return None
+    if _is_caps(line):
+        return None  # a masthead
     story_words = lede_words | _content_words(lines[deck])
-    return i if _content_words(line) & story_words else None
+    # an agency's name is no shared subject ("Artigos de Lusa no nosso arquivo")
+    own = {w.casefold()[:_STEM] for w in _CONTENT_WORD.findall(line) if not agencies.canonical(w)}
+    return i if own & story_words else None
 
 
 def _first_headline(lines: list[str], content: list[int]) -> int:
@@ -571,6 +713,8 @@ def _resumes(page: _Page, i: int) -> bool:
     non-chrome line is a paragraph followed by more text, a sign-off or the end."""
     j = i + 1
     while j < page.n and page.skippable(j):
+        if page.repeated(j) and not page.chrome(j) and page.lines[j].strip("-–—•·|"):
+            return False  # a section label printed again: the next story of a listing
         j += 1
     if j >= page.n or not page.paragraph(j):
         return False
@@ -580,7 +724,9 @@ def _resumes(page: _Page, i: int) -> bool:
     if k >= page.n:
         return True
     nxt = page.lines[k]
-    return page.paragraph(k) or shape.is_short_sentence(nxt) or _ends_story(nxt) is not None
+    return (
+        page.paragraph(k) or shape.is_short_sentence(nxt) or page.test(_ends_story, k) is not None
+    )
 
 
 def _classify_body(page: _Page, layout: Layout) -> None:
@@ -591,7 +737,7 @@ def _classify_body(page: _Page, layout: Layout) -> None:
     last_body = layout.lede
     for i in range(layout.lede + 1, page.n):
         line = lines[i]
-        ends = _ends_story(line)
+        ends = page.test(_ends_story, i)
         if ends is None and _LONE_CODE.fullmatch(line) and kinds[i - 1] in _STORY_END_KINDS:
             lone = line not in _NOT_CODES and agencies.canonical(line) is None
             ends = ("editor_codes", None) if lone else None
@@ -601,25 +747,31 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             if _SEPARATOR.fullmatch(line) is None:
                 early = i - layout.lede <= _EARLY_CREDIT_LINES
                 story_over = story_over or not (_is_credit(line) and early and _resumes(page, i))
-        elif navigation.starts_link_list(line):
+        elif page.test(navigation.starts_link_list, i):
             kinds[i] = "navigation"
             story_over = story_over or not _resumes(page, i)
-        elif navigation.is_navigation(line):
+        elif page.test(_is_chrome, i):
             kinds[i] = "navigation"
-        elif navigation.is_caption(line):
+        elif page.test(navigation.is_caption, i):
             kinds[i] = "caption"
         elif page.learned[i]:
             kinds[i] = "navigation"
         elif page.repeated(i):
-            kinds[i] = "caption" if shape.is_paragraph(line) else "navigation"
+            kinds[i] = "caption" if page.test(shape.is_paragraph, i) else "navigation"
         elif story_over:
             kinds[i] = "navigation"
-        elif shape.is_paragraph(line) or shape.is_short_sentence(line) or signed_paragraph(line):
+        elif (
+            page.test(shape.is_paragraph, i)
+            or shape.is_short_sentence(line)
+            or page.test(signed_paragraph, i)
+        ):
             last_body = i
             if _tail_agency(layout, i, line):
                 # the story ends at a glued sign-off, unless more of it follows
-                # (some sites sign every few paragraphs)
+                # (some sites sign every few paragraphs: those stay as printed)
                 story_over = not _resumes(page, i)
+                if not story_over:
+                    del layout.tails[i]
         else:
             kinds[i] = "navigation"
             story_over = not _resumes(page, i)
@@ -632,8 +784,9 @@ def _tail_agency(layout: Layout, i: int, text: str) -> bool:
     (the story ends there)."""
     if i == layout.lede and layout.dateline is not None:
         text = text[layout.dateline.end :]
-    tail = strip_tail(text)
-    if not tail.cut:
+    broken = text.endswith(".(")  # a bracket the page broke off after the last sentence
+    tail = strip_tail(text[:-1] if broken else text)
+    if not tail.cut and not broken:
         return False
     layout.tails[i] = tail.text
     layout.tail_codes += tail.codes

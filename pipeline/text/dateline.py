@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.text import agencies, dates, places
 from pipeline.text.tables import load_table
@@ -72,14 +72,14 @@ _TAG = r"\((?P<tag>[^()]{1,80})\)"
 # An agency printed without parentheses: "REPORT.AZ/", "/TASS/.", "AAP -", "GNA -".
 _BARE = r"(?:[A-Z][A-Z0-9.&-]{1,14}/(?!/)|/[A-Z][A-Za-z]{1,12}/\.?|[A-Z]{2,6}(?=\s?(?:-|–|—|:)))"
 _PHOTO = r",\s?\((?i:foto|fotos|photo|photos|imagen|image|bild)\b[^()]{0,80}\)"
-_SEP = r"(?P<sep>\s?(?:\.-|\.–|\.—|--|-|–|—|:|,,|/)\s?|\.\s|,\s|\s|$)"
+_SEP = r"(?P<sep>\s?(?:\.-|\.–|\.—|--|-|–|—|:|,,|/)\s?|\.\s|,\s|\s|$|(?<=/\.)(?=[^\W\d_]))"
 
 _PLACE_FIRST = re.compile(
     rf"\s*(?P<place>{_PLACE})"
     rf"(?P<groups>(?:{_GROUP})*)"
     rf"(?:,\s(?P<state>{_STATE})(?=,\s|,?\s?\())?"
     rf"(?:[,.]?\s(?P<date>{_DATE})\.?)?"
-    rf"(?:\s?{_TAG}\.?|,?\s(?P<bare>{_BARE}))?"
+    rf"(?:,?\s?{_TAG}\.?|,?\s(?P<bare>{_BARE}))?"
     rf"(?P<photo>{_PHOTO})?"
     rf"{_SEP}"
 )
@@ -91,6 +91,15 @@ _AGENCY_FIRST = re.compile(
 _BARE_FIRST = re.compile(
     rf"\s*(?P<bare>{agencies.NAMES})\s(?P<place>{_U}[^\W\d_a-z]*(?:[\s-]{_U}[^\W\d_a-z]*){{0,3}})"
     r"(?P<sep>\.\s|\s?(?:--|-|–|—|:)\s)"
+)
+# "(DIRE) 22 Nov. – ...": an agency and a date, no place.
+_AGENCY_DATE_FIRST = re.compile(
+    rf"\s*{_TAG}\s(?P<date>{dates.DATE})\.?(?P<sep>\s?(?:--|-|–|—|:)\s)"
+)
+# "Baku/14.03.25/Turan: ...": place, numeric date and agency between slashes.
+_SLASHED = re.compile(
+    rf"\s*(?P<place>{_PLACE})/(?P<date>[0-3]?[0-9]\.[01]?[0-9]\.(?:[0-9]{{4}}|[0-9]{{2}}))/"
+    r"(?P<bare>[^\W\d_][\w.&-]{1,20})(?P<sep>:\s?|\s?(?:--|-|–|—)\s)"
 )
 _DATE_FIRST = re.compile(rf"\s*(?P<date>{dates.DATE})\s?{_TAG}\.?{_SEP}")
 # "Por NAME, Corresponsal AGENCY en X.- (Desde PLACE) - " and a bare "(Desde PLACE) - ".
@@ -168,10 +177,19 @@ def parse(line: str) -> DatelineMatch | None:
         return _cjk(line)
     if first.isdigit():
         return _date_first(line)
-    found = _place_first(line)
+    found = _slashed(line) or _place_first(line) or _site_agency(line) or _after_byline(line)
     if found is None and line.lstrip().split(" ", 1)[0].casefold() in _AGENCY_WORDS:
         found = _bare_first(line)
     return found or _reporter_first(line)
+
+
+def place_line(line: str) -> DatelineMatch | None:
+    """A known place on a line of its own above the lede ("ANKARA", "Brasília"): a
+    dateline the page printed apart."""
+    text = line.strip(" -–—:.,")
+    if not text or len(text) > 40 or _fold(text) not in _KNOWN_PLACES:
+        return None
+    return DatelineMatch(text, text, None, None, 0)
 
 
 def usual_place(match: DatelineMatch) -> str:
@@ -226,12 +244,49 @@ def _place_first_at(line: str, pos: int) -> DatelineMatch | None:
     return _match(line, m, place, date, agency, text_end, regions)
 
 
+# "Sharjah 24 – WAM: ...": a site's name, then a known agency, no place.
+_SITE_AGENCY = re.compile(
+    rf"\s*{_U}[\w.]*(?:\s[\w.]+){{0,3}}\s[-–—]\s(?P<bare>{agencies.NAMES}):\s"
+)
+# "By NAME, Director-General of the X (WAM) ABU DHABI, 14 May 2022 (WAM) – ..."
+_BYLINE_START = re.compile(r"\s*(?:By|Por|Par|Von|Di)\s")
+_BYLINE_END = re.compile(rf"\)\s(?={_U}{{2}})")
+
+
+def _site_agency(line: str) -> DatelineMatch | None:
+    m = _SITE_AGENCY.match(line)
+    if m is None or not _lede_ok(line, m.end()):
+        return None
+    agency = _agency(m["bare"], bare=True)
+    return _match(line, m, "", None, agency, m.end() - 2, []) if agency else None
+
+
+def _after_byline(line: str) -> DatelineMatch | None:
+    """A dateline behind a byline glued to the lede."""
+    if _BYLINE_START.match(line) is None:
+        return None
+    for m in _BYLINE_END.finditer(line, 0, _GATE_SPAN):
+        found = _place_first_at(line, m.end())
+        if found is not None and found.agency is not None:
+            return replace(found, text=found.text[m.end() :].strip())
+    return None
+
+
+def _slashed(line: str) -> DatelineMatch | None:
+    return _bare_shape(line, _SLASHED.match(line), need_agency=True)
+
+
 def _agency_first(line: str) -> DatelineMatch | None:
     m = _AGENCY_FIRST.match(line)
     if m is not None:
         agency = _agency(m["tag"], bare=False)
         if agency is not None and _place_ok(m["place"], agency):
             return _match(line, m, m["place"], m["date"], agency, m.start("sep"), [])
+    m = _AGENCY_DATE_FIRST.match(line)
+    if m is not None:
+        agency = _agency(m["tag"], bare=False)
+        if agency is not None and _lede_ok(line, m.end()):
+            return _match(line, m, "", m["date"], agency, m.start("sep"), [])
     m = _REPORTER_FIRST.match(line)
     if m is not None:
         return _reporter(line, m)
@@ -239,13 +294,19 @@ def _agency_first(line: str) -> DatelineMatch | None:
 
 
 def _bare_first(line: str) -> DatelineMatch | None:
-    m = _BARE_FIRST.match(line)
+    return _bare_shape(line, _BARE_FIRST.match(line), need_agency=False)
+
+
+def _bare_shape(line: str, m: re.Match[str] | None, *, need_agency: bool) -> DatelineMatch | None:
+    """A place with an agency printed bare ("dpa BERLIN.", "Baku/14.03.25/Turan:"),
+    and a date when the shape has one."""
     if m is None or not _lede_ok(line, m.end()):
         return None
     agency = _agency(m["bare"], bare=True)
-    if not _place_ok(m["place"], agency):
+    if (need_agency and agency is None) or not _place_ok(m["place"], agency):
         return None
-    return _match(line, m, m["place"], None, agency, m.start("sep"), [])
+    date = m.groupdict().get("date")
+    return _match(line, m, m["place"], date, agency, m.start("sep"), [])
 
 
 def _date_first(line: str) -> DatelineMatch | None:

@@ -37,7 +37,7 @@ DATE = (
 )
 _DATE_PARTS = re.compile(
     rf"(?P<m1>{MONTH})\s(?P<d1>{_DAY}){_ORDINAL}(?![0-9])(?:,?\s(?P<y1>{_YEAR}))?"
-    rf"|(?P<d2>{_DAY}){_ORDINAL}\.?(?:\s(?:de|of))?\s(?P<m2>{MONTH})"
+    rf"|(?<![0-9:.,])(?P<d2>{_DAY}){_ORDINAL}\.?(?:\s(?:de|of))?\s(?P<m2>{MONTH})"
     rf"(?:,?(?:\sde)?\s(?P<y2>{_YEAR}))?",
     re.IGNORECASE,
 )
@@ -60,7 +60,7 @@ TIMESTAMP_LINE = re.compile(
 )
 _ISO_OR_NUMERIC = re.compile(
     r"(?P<y>[0-9]{4})-(?P<m>[01][0-9])-(?P<d>[0-3][0-9])"
-    r"|(?P<d2>[0-3]?[0-9])[/.](?P<m2>[01]?[0-9])[/.](?P<y2>[0-9]{4})"
+    r"|(?P<d2>[0-3]?[0-9])[/.](?P<m2>[01]?[0-9])[/.](?P<y2>[0-9]{4}|[0-9]{2}(?![0-9]))"
 )
 
 
@@ -82,7 +82,8 @@ def month_day_year(text: str) -> tuple[int, int, int | None] | None:
     if n is not None:  # numeric dates are day-first outside ISO: 08/03/2023 is 8 March
         if n["y"]:
             return int(n["m"]), int(n["d"]), int(n["y"])
-        return int(n["m2"]), int(n["d2"]), int(n["y2"])
+        year = int(n["y2"])
+        return int(n["m2"]), int(n["d2"]), year + 2000 if year < 100 else year
     return None
 
 

@@ -63,10 +63,13 @@ def enrich(
     if not body and not headline:
         raise EmptyStory(f"no headline or body among {len(lines)} lines (all chrome)")
 
-    kicker = lines[layout.kicker] if layout.kicker is not None else None
     tokens = classifier_words(classifier_text(headline or "", body))
     model = classifier.default_model() if section_model == "shipped" else section_model
-    section = _section(kicker, tokens, model)
+    prediction = model.predict_words(tokens) if model is not None else None
+    if layout.kicker is not None and _menu_item(lines[layout.kicker], layout, prediction):
+        kinds[layout.kicker], layout.kicker = "navigation", None
+    kicker = lines[layout.kicker] if layout.kicker is not None else None
+    section = _section(kicker, prediction)
     dateline = _dateline(lines, layout, meta.received_at)
     return Story(
         id=story_id(layout.agency, dateline.text, headline, body),
@@ -100,13 +103,27 @@ def enrich(
     )
 
 
-def _section(
-    kicker: str | None, tokens: list[str], model: classifier.SectionModel | None
-) -> Section:
+# Below this probability for the topic a menu item names, the story is not of it.
+_MENU_ITEM_MAX_P = 0.1
+
+
+def _menu_item(
+    kicker: str, layout: blocks.Layout, prediction: classifier.Prediction | None
+) -> bool:
+    """A kicker that merely ends the site's menu ("... World, Sports" above a story on
+    hazelnut exports): it names a topic the story's words give almost no chance."""
+    if not layout.kicker_in_menu or prediction is None:
+        return False
+    topic = sections.kicker_topic(kicker)
+    if topic is None or prediction.label == topic.label:
+        return False
+    return dict(prediction.ranked).get(topic.label, 0.0) < _MENU_ITEM_MAX_P
+
+
+def _section(kicker: str | None, prediction: classifier.Prediction | None) -> Section:
     """The kicker's topic when it names one, else the model's; the model's best other
     topic as runner-up either way."""
     topic = sections.kicker_topic(kicker) if kicker else None
-    prediction = model.predict_words(tokens) if model is not None else None
     if topic is None and prediction is None:
         return Section(None, None, kicker, None, None, None, None)
     if topic is not None:
@@ -155,7 +172,7 @@ def _dateline(lines: list[str], layout: blocks.Layout, received_at: str | None) 
         return Dateline(None, None, None)
     return Dateline(
         text=match.text,
-        place=usual_place(match),
+        place=usual_place(match) or None,  # "23 jun (Reuters) -" names no place
         date=_date(match.date, lines, layout, received_at),
     )
 

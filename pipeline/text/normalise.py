@@ -188,12 +188,30 @@ def _paragraphs(group: list[tuple[str, bool]], width: int) -> list[str]:
     indents = sum(1 for _, indented in group if indented) >= 2
     seen_indent = False
     for t, indented in group:
+        if indents and seen_indent and not indented and not current:
+            # no indent after a finished paragraph: a sign-off, codes, a stamp
+            out.append(t)
+            continue
+        short = len(t) < width * _FULL
+        if (
+            indents
+            and current
+            and not indented
+            and short
+            and _SENTENCE_END.search(current[-1])
+            and not _SENTENCE_END.search(t)
+        ):
+            # a short unindented line that ends no sentence after one that did:
+            # the story's sign-off or codes ("dpa ms yyzz n1 kr"), not its text
+            out.append(" ".join(current))
+            out.append(t)
+            current = []
+            continue
         if current and (indented or _DATELINE_START.match(t)):
             out.append(" ".join(current))
             current = []
         current.append(t)
         seen_indent = seen_indent or indented
-        short = len(t) < width * _FULL
         if short and (_SENTENCE_END.search(t) or (indents and not seen_indent)):
             out.append(" ".join(current))
             current = []

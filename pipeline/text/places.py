@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from importlib import resources
 
 # Lower-case inside a place name (never as its first word).
@@ -69,7 +70,10 @@ def normal_case(place: str) -> str:
     if not place.isupper():
         return place
     known = _exceptions().get(place)
-    return known if known is not None else title_case(place)
+    if known is not None:
+        return known
+    # Turkish dotted capitals: "KOCAELİ" -> "Kocaeli", "İZMİR" -> "İzmir"
+    return unicodedata.normalize("NFC", title_case(place).replace("i\u0307", "i"))
 
 
 def title_case(place: str) -> str:

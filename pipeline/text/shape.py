@@ -15,7 +15,9 @@ import re
 
 # A sentence ends in . ! ? … (or a colon introducing a quote), maybe closed by
 # quotes or brackets; CJK full stops and closing brackets count too.
-_SENTENCE_END = re.compile(r"[.!?…:;。！？][\"”’»)\]」』）]*$|[」』）]$")
+_ENDERS = ".!?…:;。！？"
+_CLOSERS = '"”’»)]」』）'
+_CJK_CLOSERS = "」』）"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # A paragraph is at least this long; below it a terminated line is a short
 # paragraph only inside the story, never a lede.
@@ -38,7 +40,13 @@ def is_cjk(line: str) -> bool:
 
 
 def ends_sentence(line: str) -> bool:
-    return _SENTENCE_END.search(line) is not None
+    """Read off the end of the line (a regex search would scan all of it): an ender,
+    then closing quotes or brackets only; or a CJK closing bracket."""
+    end = line[:-1] if line.endswith("\n") else line  # a final "\n" is no character of it
+    if end and end[-1] in _CJK_CLOSERS:
+        return True
+    body = end.rstrip(_CLOSERS)
+    return body != "" and body[-1] in _ENDERS
 
 
 def barred(line: str) -> bool:

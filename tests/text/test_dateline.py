@@ -651,6 +651,61 @@ SHAPES = [
         "統一部",
     ),
     ("【北京共同】外務省の報道官は7日の記者会見で述べた。", "北京", None, "共同", None, "外務省"),
+    # the agency's tag glued to the lede after "/.": "MOSCOW, June 10. /TASS/.A ..."
+    (
+        "OMSK, June 3. /TASS/.A new river terminal opened in the city on Monday, officials said.",
+        "OMSK",
+        "June 3",
+        "TASS",
+        None,
+        "A new river",
+    ),
+    # a comma before the tag, no space after it: "İZMİR, (DHA)- ..."
+    (
+        "BURSA, (DHA)- Kentte etkili olan sağanak yağış nedeniyle bazı yollar trafiğe kapandı.",
+        "BURSA",
+        None,
+        "DHA",
+        None,
+        "Kentte",
+    ),
+    # agency and date, no place: "(DIRE) 22 Nov. – ..."
+    (
+        '(DIRE) 14 Mar. – "Il nuovo ponte aprirà a maggio", ha detto il sindaco ai cronisti.',
+        "",
+        "14 Mar",
+        "DIRE",
+        None,
+        '"Il nuovo',
+    ),
+    # place, numeric date and agency between slashes: "Baku/14.03.25/Turan: ..."
+    (
+        "Ganja/02.04.25/Turan: The city council approved a new budget for road repairs on Monday.",
+        "Ganja",
+        "02.04.25",
+        "Turan",
+        None,
+        "The city",
+    ),
+    # a site's name before a known agency, no place: "Sharjah 24 – WAM: ..."
+    (
+        "Coast 24 – WAM: The ministry announced a new programme for coastal schools on Sunday.",
+        "",
+        None,
+        "WAM",
+        None,
+        "The ministry",
+    ),
+    # a byline glued in front of the dateline
+    (
+        "By Jane Doe, Editor of the Emirates News Agency (WAM) DUBAI, 3 May 2023 (WAM) – The port "
+        "handled a record number of containers in April, its operator said on Wednesday.",
+        "DUBAI",
+        "3 May 2023",
+        "WAM",
+        None,
+        "The port",
+    ),
 ]
 
 

@@ -184,3 +184,35 @@ def test_learned_chrome_is_navigation_but_never_the_lede():
     )
     assert tagline not in story.body and len(story.body) == 3
     assert {b.text: b.why for b in story.blocks}[tagline] == "learned"
+
+
+def test_a_place_printed_alone_above_the_lede_is_the_dateline():
+    raw = (
+        "Ministry denies report on talks with neighbours\n"
+        "12.01.2015 - Update : 12.01.2015\n"
+        "ANKARA\n"
+        "The foreign ministry on Monday denied a newspaper report that it had held secret "
+        "talks with two neighbouring countries, calling the claims baseless.\n"
+        "A spokesman said the ministry would take legal action against the newspaper.\n"
+    )
+    story = enrich(raw)
+    assert story.dateline.place == "Ankara"
+    assert story.body[0].startswith("The foreign ministry")
+    assert "ANKARA" not in story.body
+
+
+def test_a_tag_glued_mid_story_stays_as_printed_and_a_broken_bracket_goes():
+    raw = (
+        "Minister: reforms come first\n"
+        "Reforms come first, the finance minister said on Sunday, adding that he would not "
+        "delay the new tax law whatever it cost his party.\n"
+        '"The country comes first, not the party," the minister said.(ANA-MPA)\n'
+        "He said that talks with the opposition would continue this week in parliament and "
+        "that he expected a first vote on the law before the summer recess began.\n"
+        '"We can differ, but we are not enemies," he said, urging the opposition to back a '
+        "quick vote that would show investors the country was serious.(\n"
+    )
+    story = enrich(raw)
+    assert story.body[1].endswith("said.(ANA-MPA)")
+    assert story.body[-1].endswith("was serious.")
+    assert story.agency == "ANA-MPA"
