@@ -68,7 +68,10 @@ def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
         # InitProducerId (Tansu: WIRES_BROKER_KIND=tansu, set by its client_env()).
         "enable_idempotence": settings.idempotent,
         "linger_ms": 5,
-        "retries": 5,
+        # Retries without a count, bounded by time: just after a broker (re)start its
+        # partitions answer NotLeaderForPartition for a few seconds, longer than five
+        # retries at 100 ms last. Safe with idempotence: order and no doubles hold.
+        "delivery_timeout_ms": 120_000,
         "max_request_size": settings.max_story_bytes + _REQUEST_HEADROOM,
         "client_id": "wires-feed",
         **settings.kafka_python_security(),

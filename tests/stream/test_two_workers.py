@@ -35,6 +35,7 @@ def test_two_workers_share_the_work(kafka_node, tmp_path):
         for worker in workers:
             worker.start()
         try:
+            harness.wait_group(broker.bootstrap, harness.settings(broker.bootstrap).group, 2)
             harness.feed_files(broker.bootstrap, harness.FILES)
             events = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, len(harness.FILES))
             # Partitions each worker owns, from its lag gauge (updated every 5 s).

@@ -65,15 +65,7 @@ def produce(bootstrap: str, ids: list[str]) -> None:
 @pytest.mark.parametrize(
     "rebuild_after",
     [
-        pytest.param(
-            30.0,
-            marks=pytest.mark.xfail(
-                reason="on Kafka (issue 19, open): a follower that keeps its consumer across"
-                " a broker restart shows no story sent after it within 60 s; the one that"
-                " rebuilds its consumer does",
-                strict=False,
-            ),
-        ),
+        30.0,
         0.5,
     ],
     ids=["same-consumer", "new-consumer"],
