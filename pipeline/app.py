@@ -1,7 +1,7 @@
 """The stream app: ``wires.raw`` -> text engine -> versions -> ``wires.enriched``.
 
 Two agents per worker. ``enrich`` runs the text engine on each raw story and
-sends it to ``wires.stories`` keyed by story id (or to ``wires.deadletter``);
+sends it to ``GROUP-stories`` keyed by story id (or to ``wires.deadletter``);
 ``version`` numbers the versions of each story with a table partitioned like
 that topic and publishes to ``wires.enriched``, still keyed by story id, so a
 story's versions stay in one partition in order. Several workers (same
@@ -22,10 +22,10 @@ import orjson
 from faust.exceptions import ProducerSendError
 
 from pipeline import events, versions, workarounds
-from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, TOPIC_STORIES, Settings
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
 from pipeline.metrics import PipelineMetrics
 from pipeline.processor import DeadLettered, RawMessage, dead_letter, process
-from pipeline.topics import EVENT_SIZE_FACTOR
+from pipeline.topics import EVENT_SIZE_FACTOR, stories_topic
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,10 @@ def create_app(
     options = {**faust_options(settings), **overrides}
     app = faust.App(settings.group, **options)
     raw = app.topic(TOPIC_RAW, key_serializer="raw", value_serializer="raw")
-    stories = app.topic(TOPIC_STORIES, key_serializer="raw", value_serializer="raw")
+    stories = app.topic(stories_topic(settings), key_serializer="raw", value_serializer="raw")
     enriched = app.topic(TOPIC_ENRICHED, key_serializer="raw", value_serializer="raw")
     dead = app.topic(TOPIC_DEADLETTER, key_serializer="raw", value_serializer="raw")
-    # story id -> latest version; partitioned like wires.stories, so each worker holds
+    # story id -> latest version; partitioned like the stories topic, so each worker holds
     # the stories of its partitions (changelog: topics.versions_changelog).
     seen = app.Table(VERSIONS_TABLE, partitions=settings.partitions, key_type=bytes)
     max_bytes = settings.max_story_bytes

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 TOPIC_RAW = "wires.raw"
 # Enriched stories keyed by story id, before versioning (internal to the workers).
-TOPIC_STORIES = "wires.stories"
 TOPIC_ENRICHED = "wires.enriched"
 TOPIC_DEADLETTER = "wires.deadletter"
 

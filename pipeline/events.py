@@ -241,6 +241,6 @@ class DeadLetter:
 
 
 def story_key(story: Story) -> bytes:
-    """The message key of wires.stories and wires.enriched: the id all versions of the
+    """The message key of GROUP-stories and wires.enriched: the id all versions of the
     story share, so they stay in one partition, in order."""
     return story.story_id.encode()

@@ -15,11 +15,12 @@ from collections.abc import Iterable
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaConfigurationError, KafkaError
 
-from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, TOPIC_STORIES, Settings
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_TOPICS: tuple[str, ...] = (TOPIC_RAW, TOPIC_STORIES, TOPIC_ENRICHED, TOPIC_DEADLETTER)
+# Shared by every group: what feeds write and what subscribers read.
+SHARED_TOPICS: tuple[str, ...] = (TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER)
 # Largest message a topic takes, as a multiple of WIRES_MAX_STORY_BYTES: an enriched
 # event holds the story text twice (body and blocks), a dead letter 4/3 of it (base64).
 EVENT_SIZE_FACTOR = 4
@@ -30,11 +31,19 @@ def versions_changelog(settings: Settings) -> str:
     return f"{settings.group}-versions-changelog"
 
 
+def stories_topic(settings: Settings) -> str:
+    """The workers' hand-over from enriching to versioning, one per group.
+
+    Shared by all groups, a second group (a staging copy, a replay) read the first
+    group's hand-over too and every story came out four times (issue 15)."""
+    return f"{settings.group}-stories"
+
+
 def pipeline_topics(settings: Settings) -> dict[str, dict[str, str]]:
     """Every topic the workers use, with the Kafka topic configs they need."""
     big = {"max.message.bytes": str(EVENT_SIZE_FACTOR * settings.max_story_bytes)}
     return {
-        **{name: dict(big) for name in PIPELINE_TOPICS},
+        **{name: dict(big) for name in (*SHARED_TOPICS, stories_topic(settings))},
         versions_changelog(settings): {"cleanup.policy": "compact"},
     }
 

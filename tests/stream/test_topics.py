@@ -9,9 +9,11 @@ import time
 import pytest
 from kafka import KafkaAdminClient
 
+from pipeline import tail
 from pipeline.broker import free_port
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
 from pipeline.topics import TopicError, ensure_topics
+from pipeline.web.source import open_consumer
 from tests.brokerkit import fresh
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
@@ -86,3 +88,32 @@ def test_unreachable_broker_gives_up_after_timeout():
     with pytest.raises(TopicError, match="not reachable after"):
         ensure_topics(settings, timeout=3)
     assert time.monotonic() - started < 10
+
+
+def topic_names(bootstrap: str) -> set[str]:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        return set(admin.list_topics())
+    finally:
+        admin.close()
+
+
+def test_a_reader_waits_for_its_topic_and_never_creates_it(broker, unique_name):
+    """Issue 15 (5): the dashboard, reconnecting before any worker after a broker restart,
+    made ``wires.enriched`` itself, with the broker's default partitions and none of the
+    topic settings the workers set. Readers wait; only workers (or ``ensure_topics``)
+    create topics, even on a broker that auto-creates them (Kafka's default)."""
+    name = unique_name("enriched")
+    settings = Settings(broker=broker.bootstrap, partitions=3)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=f"topic {name} not found"):
+        tail.assign_all(settings, name, wait=2.0)
+    assert time.monotonic() - started >= 2.0
+    with pytest.raises(TimeoutError):
+        open_consumer(settings, name, backlog=8, wait=2.0)
+    assert name not in topic_names(broker.bootstrap)
+
+    ensure_topics(settings, [name])  # as a worker does
+    consumer, partitions = tail.assign_all(settings, name, wait=5.0)
+    consumer.close()
+    assert len(partitions) == 3
