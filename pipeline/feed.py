@@ -148,18 +148,20 @@ def feed(
             report.failed.append((name, f"cannot read: {error.strerror or error}"))
             bar.update()
             continue
+        key = None if source is None else source.name.encode()
+        head = headers(
+            feed=feed_name,
+            received_at=received_at or iso_utc(dt.datetime.now(dt.UTC)),
+            path=None if source is None else str(source),
+            original_id=None if source is None else source.name,
+        )
         try:
-            future = producer.send(
-                TOPIC_RAW,
-                key=None if source is None else source.name.encode(),
-                value=data,
-                headers=headers(
-                    feed=feed_name,
-                    received_at=received_at or iso_utc(dt.datetime.now(dt.UTC)),
-                    path=None if source is None else str(source),
-                    original_id=None if source is None else source.name,
-                ),
-            )
+            events.check_envelope(key, head)  # the worker's limits, refused here first
+            future = producer.send(TOPIC_RAW, key=key, value=data, headers=head)
+        except events.BadMessage as error:
+            report.failed.append((name, f"refused ({error.reason}): {error}"))
+            bar.update()
+            continue
         except KafkaError as error:
             report.failed.append((name, f"not sent: {error}"))
             bar.update()

@@ -74,6 +74,7 @@ def process(
             timestamp_ms=message.timestamp_ms,
             max_bytes=max_bytes,
             max_lines=max_lines,
+            key=message.key,
         )
         story = enrich(raw.text, raw.meta, now=now)
     except BadMessage as error:
@@ -110,4 +111,5 @@ def dead_letter(
         key=message.key,
         headers=message.headers,
     )
-    return DeadLettered(key=message.key, value=events.encode(letter), letter=letter)
+    key = None if letter.key_omitted else message.key
+    return DeadLettered(key=key, value=events.encode(letter), letter=letter)

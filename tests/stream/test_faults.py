@@ -145,3 +145,52 @@ def test_every_malformed_shape_is_dead_lettered_while_the_partition_flows(kafka_
     assert too_big["payload_omitted"] and too_big["payload_bytes"] == len(b"a line\n" * 10_000)
     assert too_big["topic"] == TOPIC_RAW and isinstance(too_big["offset"], int)
     assert not letters["binary"]["payload_omitted"] and letters["binary"]["payload_base64"]
+
+
+def test_a_story_with_huge_headers_or_key_is_dead_lettered_and_the_worker_goes_on(
+    kafka_node, tmp_path
+):
+    """Issue 15 (1): one 2 KB story with a 3.5 MB ``wires-id`` header made its event and
+    its dead letter too large to publish, and the worker stopped on it, again after
+    every restart. Now it is a dead letter that names the header it left out."""
+    huge = b"x" * 3_500_000
+    poison = [
+        ("huge header", [("wires-id", huge)], b"one-partition"),
+        ("many headers", [(f"x-{n}", b"1") for n in range(40)], b"one-partition"),
+        ("huge key", [], b"k" * 100_000),
+    ]
+    with fresh(kafka_node) as broker:
+        worker = harness.Worker(broker.bootstrap, tmp_path).start()
+        try:
+            producer = harness.producer(broker.bootstrap)
+            producer.config["max_request_size"] = 8_000_000
+            for i, (name, headers, key) in enumerate(poison):
+                story = GOOD + f"\nPoisoned story {i}.".encode()
+                producer.send(
+                    TOPIC_RAW, story, key=key, headers=[("x-name", name.encode()), *headers]
+                )
+                good = GOOD + f"\nGood story {i}.".encode()
+                producer.send(
+                    TOPIC_RAW,
+                    good,
+                    key=b"one-partition",
+                    headers=[("wires-id", f"good-{i}".encode())],
+                )
+            producer.flush()
+            producer.close()
+            dead = harness.count_in(broker.bootstrap, TOPIC_DEADLETTER, len(poison))
+            good = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, len(poison))
+            assert worker.proc is not None and worker.proc.poll() is None, worker.log()
+        finally:
+            worker.stop()
+    assert {e["source"]["original_id"] for e in good} == {f"good-{i}" for i in range(3)}
+    letters = {d["headers"].get("x-name"): d for d in dead}
+    assert set(letters) == {"huge header", "many headers", "huge key"}, dead
+    header = letters["huge header"]
+    assert header["reason"] == "headers_too_large"
+    assert header["headers_omitted"] == [f"wires-id ({len(huge) + 8} bytes)"]
+    assert header["payload_base64"] and header["offset"] is not None
+    assert letters["many headers"]["reason"] == "headers_too_large"
+    assert len(letters["many headers"]["headers"]) == 32  # what fits is kept
+    key = letters["huge key"]
+    assert key["reason"] == "key_too_large" and key["key_omitted"] and key["key"] is None
