@@ -3,8 +3,9 @@
 Trained by :mod:`pipeline.training` (scikit-learn: TF-IDF + logistic regression)
 and exported to ``data/sections-model.npz``: the feature vocabulary, IDF weights,
 coefficients and intercepts. Inference needs only numpy: each distinct word's
-feature ids are computed once and cached, so a story costs one pass over its
-words, a gather and a small matrix product.
+feature ids are computed once and cached (as the bytes of an int32 array, so a
+story's ids are one ``bytes.join``), so a story costs one pass over its words, a
+sort, a gather and a small matrix product.
 """
 
 from __future__ import annotations
@@ -51,16 +52,20 @@ class SectionModel:
             self.version = str(data["version"])
             self.sublinear_tf = bool(data["sublinear_tf"])
         self.index = {feature: i for i, feature in enumerate(vocabulary)}
-        self._ids: dict[str, np.ndarray] = {}
+        # word -> the int32 bytes of its feature ids: joining bytes is several times
+        # faster than concatenating small arrays
+        self._ids: dict[str, bytes] = {}
 
-    def _word_ids(self, word: str) -> np.ndarray:
+    def _word_ids(self, word: str) -> bytes:
         """Feature ids of one word (itself and its 4-grams), computed once per word."""
         ids = self._ids.get(word)
         if ids is None:
             if len(self._ids) >= _CACHE_LIMIT:
                 self._ids.clear()
             index = self.index
-            ids = np.array([index[f] for f in word_features(word) if f in index], np.int32)
+            ids = np.array(
+                [index[f] for f in word_features(word) if f in index], np.int32
+            ).tobytes()
             self._ids[word] = ids
         return ids
 
@@ -75,13 +80,10 @@ class SectionModel:
         """
         cache = self._ids
         try:
-            arrays = [cache[w] for w in tokens]
+            joined = b"".join(map(cache.__getitem__, tokens))
         except KeyError:  # a word not seen before: compute its ids once
-            for w in tokens:
-                if w not in cache:
-                    self._word_ids(w)
-            arrays = [cache[w] for w in tokens]
-        ids = np.sort(np.concatenate(arrays)) if arrays else np.empty(0, np.int32)
+            joined = b"".join(map(self._word_ids, tokens))
+        ids = np.sort(np.frombuffer(joined, np.int32))
         if ids.size == 0:
             z = self.intercept.copy()
         else:
