@@ -177,6 +177,9 @@ _BYLINE_DATED = re.compile(
     r"(?:\s?[,|\-–—/]\s?|\s)(?P<rest>[^()]{1,60})"
 )
 _DATED_BYLINE_MAX_CHARS = 90
+# The longest line the agency byline can match: a longer one (a paragraph) is not
+# tried against every agency name.
+_AGENCY_BYLINE_MAX_CHARS = int(re._parser.parse(_AGENCY_BYLINE.pattern).getwidth()[1])  # type: ignore[attr-defined]
 # "By Jane Smith, Reuters" / "Jane Smith | AFP"
 _BYLINE_AGENCY_SUFFIX = re.compile(rf"(?:,|\||/|-|—)\s?(?P<name>{_BYLINE_NAMES})\s*$")
 
@@ -214,7 +217,7 @@ def _byline(line: str) -> re.Match[str] | None:
     s = line.strip().strip(_STRIP)
     if s.startswith("(") and s.endswith(")"):
         s = s[1:-1].strip()
-    m = _AGENCY_BYLINE.fullmatch(s)
+    m = _AGENCY_BYLINE.fullmatch(s) if len(s) <= _AGENCY_BYLINE_MAX_CHARS else None
     if m is None and len(s) <= _DATED_BYLINE_MAX_CHARS:
         for head in (s, s.split(" | ", 1)[0]):  # "KYODO NEWS - Aug 2, 2025 | All, Japan"
             m = _BYLINE_DATED.fullmatch(head)
