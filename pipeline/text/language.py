@@ -34,6 +34,8 @@ _SCRIPTS = (
     (re.compile("[\u0590-\u05ff]"), "he"),
     (re.compile("[\u4e00-\u9fff]"), "zh"),  # Han without kana
 )
+# Any of those scripts: one scan tells whether the seven are worth trying (Latin text).
+_ANY_SCRIPT = re.compile("|".join(pattern.pattern for pattern, _ in _SCRIPTS))
 _CYRILLIC_OF = (("ђћџљњј", "sr"), ("іїєґ", "uk"), ("ъ", "bg"))
 _SCRIPT_SAMPLE = 400
 
@@ -41,6 +43,8 @@ _SCRIPT_SAMPLE = 400
 def script_language(text: str) -> str | None:
     """The language a non-Latin script gives away, or None for Latin text."""
     sample = text[:_SCRIPT_SAMPLE]
+    if sample.isascii() or _ANY_SCRIPT.search(sample) is None:
+        return None
     for pattern, lang in _SCRIPTS:
         if pattern.search(sample) is not None:
             if lang == "ru":
