@@ -135,10 +135,11 @@ class _WholeLines:
         )
         return pattern
 
-    def matches(self, line: str) -> bool:
+    def matches(self, line: str, folded: str | None = None) -> bool:
+        """``line`` is of this list (``folded``: the line already folded, if at hand)."""
         if len(line) > self.max_chars:
             return False
-        text = fold(line) if self.folded else line
+        text = (folded if folded is not None else fold(line)) if self.folded else line
         if not self.dispatch or not text:
             return self.pattern.fullmatch(text) is not None
         step = _STEP_OF[min(len(text), _WIDTH_STEPS[-1])]
@@ -175,10 +176,12 @@ _DECORATION = re.compile(r"[^\w_]{1,20}")
 
 def is_navigation(line: str) -> bool:
     """Chrome that stands on its own line: menus, share bars, tags, ads, copyright."""
+    # folded once for the table and the promo test (longer lines are neither)
+    folded = fold(line) if len(line) <= _FOLD_MAX_CHARS else None
     return (
-        _NAVIGATION.matches(line)
+        _NAVIGATION.matches(line, folded)
         or is_timestamp(line)
-        or is_promo(line)
+        or is_promo(line, folded)
         or (len(line) <= 20 and _DECORATION.fullmatch(line) is not None)
     )
 
@@ -242,6 +245,7 @@ def is_caption(line: str) -> bool:
 
 
 _PROMO = _TABLE["promo"]
+_FOLD_MAX_CHARS = max(_NAVIGATION.max_chars, _PROMO["max_chars"])
 # lower-case lists, matched against the folded line (see fold)
 
 
@@ -266,11 +270,12 @@ _PROMO_KEYWORD = re.compile(r"\b(?:" + _by_first_letter(_PROMO["keywords"]) + ")
 _PROMO_ADDRESS = re.compile(r"\b(?:" + _by_first_letter(_PROMO["address"]) + r")\b")
 
 
-def is_promo(line: str) -> bool:
+def is_promo(line: str, folded: str | None = None) -> bool:
     """The site promoting itself to the reader: "Get our weekly newsletter. Sign up here."."""
     if len(line) > _PROMO["max_chars"]:
         return False
-    folded = fold(line)
+    if folded is None:
+        folded = fold(line)
     return _PROMO_KEYWORD.search(folded) is not None and _PROMO_ADDRESS.search(folded) is not None
 
 
