@@ -99,7 +99,7 @@ class SectionModel:
                 tf = 1.0 + np.log(tf)
             x = tf * self.idf[features]
             x /= np.sqrt(x @ x)
-            z = x @ np.take(self.coef, features, axis=0) + self.intercept  # take: faster gather
+            z = x @ self.coef.take(features, axis=0) + self.intercept  # take: faster gather
         z = np.exp(z - z.max())
         return z / z.sum()
 
