@@ -25,15 +25,18 @@ _MOJIBAKE_HINT = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
     "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-# Line breaks other than \n: \r\n, \r, Unicode separators, vertical tab, form feed.
-_ODD_BREAK = re.compile("\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+# Line breaks other than \n: \r\n and \r (str.replace, in tidy), Unicode separators,
+# vertical tab, form feed.
+_ODD_BREAK = re.compile("[\u2028\u2029\x85\x0b\x0c]")
 # Spaces other than U+0020: tab, no-break, figure, narrow no-break, ideographic, ...
 _ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _SPACE_RUN = re.compile(" {2,}")
 # Invisible characters that never belong in a story: controls, zero-width, BOM.
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+# Any character tidy replaces, and nothing else (not \n, which every story has):
+# clean text is scanned once and left alone.
 _UNUSUAL = re.compile(
-    "[\x00-\x0c\x0e-\x1f\x7f\r\x85\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f"
+    "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f\r\x85\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f"
     "\u205f\u2060\u3000\ufeff]"
 )
 _BINARY_HINT = re.compile(b"[\x00-\x08\x0e-\x1f]")
@@ -96,6 +99,8 @@ def tidy(text: str) -> str:
     for that scan only.
     """
     if _UNUSUAL.search(text) is not None:
+        if "\r" in text:  # \r\n, then a lone \r: both a line break
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         for pattern, replacement in ((_ODD_BREAK, "\n"), (_CONTROL, ""), (_ODD_SPACE, " ")):
             text = pattern.sub(replacement, text)
     if "  " in text:
