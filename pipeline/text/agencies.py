@@ -219,7 +219,10 @@ def _byline(line: str) -> re.Match[str] | None:
         s = s[1:-1].strip()
     m = _AGENCY_BYLINE.fullmatch(s) if len(s) <= _AGENCY_BYLINE_MAX_CHARS else None
     if m is None and len(s) <= _DATED_BYLINE_MAX_CHARS:
-        for head in (s, s.split(" | ", 1)[0]):  # "KYODO NEWS - Aug 2, 2025 | All, Japan"
+        # "KYODO NEWS - Aug 2, 2025 | All, Japan": the part before a bar too (a line
+        # without one is not tried twice)
+        heads = (s, s.split(" | ", 1)[0]) if " | " in s else (s,)
+        for head in heads:
             m = _BYLINE_DATED.fullmatch(head)
             if m is not None and _dated(m["rest"]):
                 return m
