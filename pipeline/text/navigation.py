@@ -215,7 +215,18 @@ _AGENCY_CREDIT = re.compile(
     rf"|(?:{agencies.NAMES}))$"
 )
 _PIPE_CREDIT = re.compile(r"\s\|\s")
-_PHOTO_WORD = re.compile(r"(?i:photo|foto|image|bild|zdjęcie|fot\.)")
+_PHOTO_WORDS = r"photo|foto|image|bild|zdjęcie|fot\."
+_PHOTO_WORD = re.compile(rf"(?i:{_PHOTO_WORDS})")
+# The same for ASCII text once lower-cased: a case-sensitive search skips to the words'
+# first letters, where a case-insensitive one tries every word at every position.
+_PHOTO_WORD_LOWER = re.compile(_PHOTO_WORDS)
+
+
+def _photo_word(text: str) -> bool:
+    """``_PHOTO_WORD`` finds something in ``text``."""
+    if text.isascii():  # no "İ" or "ı", which the ignoring case also takes for an "i"
+        return _PHOTO_WORD_LOWER.search(text.lower()) is not None
+    return _PHOTO_WORD.search(text) is not None
 
 
 def _agency_credit(line: str) -> bool:
@@ -236,10 +247,7 @@ def is_caption(line: str) -> bool:
     # lines that could.
     window = max(0, len(line) - _CREDIT_WINDOW)
     could = (
-        line.endswith(")")
-        or "/" in line[window:]
-        or "==" in line[-12:]
-        or _PHOTO_WORD.search(line[-24:])
+        line.endswith(")") or "/" in line[window:] or "==" in line[-12:] or _photo_word(line[-24:])
     )
     return bool(could) and _CREDIT_ENDING.search(line, window) is not None
 
