@@ -61,8 +61,44 @@ _BY_TAG: dict[str, str] = {
 
 
 def _names_alternation(names: set[str]) -> str:
-    """Alternation of printed names, longest first so "Agencia EFE" beats "EFE"."""
-    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    """Alternation of printed names, longest first so "Agencia EFE" beats "EFE".
+
+    Names are grouped under their first letter ("A(?:gencia\\ EFE|FP|P)|E(?:FE|PA)"),
+    so a regex tries the few names that start with the character it is at, not
+    all of them (the same matches: names in different groups cannot match at the
+    same place, case aside, and each group keeps the names' order).
+    """
+    escaped = sorted(names, key=lambda n: len(re.escape(n)), reverse=True)
+    group_of = _case_groups({n[0] for n in escaped})
+    groups: dict[int, list[str]] = {}
+    for name in escaped:
+        groups.setdefault(group_of[name[0]], []).append(name)
+    return "|".join(_same_first(group) for group in groups.values())
+
+
+def _case_groups(chars: set[str]) -> dict[str, int]:
+    """Each character -> its group: characters a case-insensitive regex may take for
+    one another ("E" and "e", "I" and "İ") share a group."""
+    group = {c: i for i, c in enumerate(sorted(chars))}
+    for a in chars:
+        for b in chars:
+            if group[a] != group[b] and re.fullmatch(f"(?i:{re.escape(a)})", b):
+                old, new = group[b], group[a]
+                group = {c: new if g == old else g for c, g in group.items()}
+    return group
+
+
+def _same_first(names: list[str]) -> str:
+    """``names`` in order, each run that starts with the same character written once."""
+    parts: list[str] = []
+    run: list[str] = []
+    for name in [*names, ""]:
+        if run and (not name or name[0] != run[0][0]):
+            head = re.escape(run[0][0])
+            parts.append(f"{head}(?:{'|'.join(re.escape(n[1:]) for n in run)})")
+            run = []
+        run.append(name)
+    return "|".join(parts)
 
 
 # Names datelines and bylines know (rows with dateline = false are left out).
