@@ -11,6 +11,7 @@ sort, a gather and a small matrix product.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -91,14 +92,14 @@ class SectionModel:
             first[0] = True
             np.not_equal(ids[1:], ids[:-1], out=first[1:])
             starts = np.flatnonzero(first)
-            features = ids[starts]
+            features = ids.take(starts)
             tf = np.empty(starts.size, np.float64)  # run lengths (np.diff is slower)
             np.subtract(starts[1:], starts[:-1], out=tf[:-1])
             tf[-1] = ids.size - starts[-1]
             if self.sublinear_tf:
                 tf = 1.0 + np.log(tf)
-            x = tf * self.idf[features]
-            x /= np.sqrt(x @ x)
+            x = tf * self.idf.take(features)
+            x /= math.sqrt(x @ x)  # the same correctly rounded root, without a numpy scalar
             z = x @ self.coef.take(features, axis=0) + self.intercept  # take: faster gather
         z = np.exp(z - z.max())
         return z / z.sum()
