@@ -64,8 +64,9 @@ def detect_words(tokens: list[str]) -> str | None:
     """:func:`detect` on words already split by :func:`pipeline.text.tokens.words`."""
     votes: dict[str, float] = {}
     table = _WORDS
-    for token in tokens[:_SAMPLE_WORDS]:
-        for lang, weight in table.get(token, ()):
+    # the function words among the sample, in order (most words are none)
+    for shares in [table[t] for t in tokens[:_SAMPLE_WORDS] if t in table]:
+        for lang, weight in shares:
             votes[lang] = votes.get(lang, 0.0) + weight
     ranked = [*sorted(votes.items(), key=lambda kv: kv[1], reverse=True), ("", 0), ("", 0)]
     (best, hits), (_, second) = ranked[0], ranked[1]
