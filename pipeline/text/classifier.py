@@ -89,7 +89,8 @@ class SectionModel:
             joined = b"".join(map(cache.__getitem__, tokens))
         except KeyError:  # a word not seen before: compute its ids once
             joined = b"".join(map(self._word_ids, tokens))
-        ids = np.sort(np.frombuffer(joined, np.int32))
+        ids = np.frombuffer(joined, np.int32).copy()
+        ids.sort()
         if ids.size == 0:
             z = self.intercept.copy()
         else:
@@ -107,7 +108,7 @@ class SectionModel:
             x /= math.sqrt(x @ x)  # the same correctly rounded root, without a numpy scalar
             rows = self._coef_rows.take(features, axis=0).astype(np.float64)  # take: fast gather
             z = x @ rows + self.intercept
-        z = np.exp(z - z.max())
+        z = np.exp(z - np.maximum.reduce(z))  # the ufunc: no wrapper around max
         return z / z.sum()
 
     def predict(self, text: str) -> Prediction:
