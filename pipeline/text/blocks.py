@@ -98,7 +98,11 @@ def reads_like_paragraph(line: str) -> bool:
 
 def _has_full_date(line: str) -> bool:
     """A page stamp with a year: "June 15, 2021 | 03:06 am", "Source: X | 2023-12-06"."""
-    if not any(c.isdigit() for c in line):
+    # a decimal digit is a digit; ASCII text has no other kind (one search, not a
+    # Python loop over the characters)
+    if _STAMP_DIGITS.search(line) is None and (
+        line.isascii() or not any(c.isdigit() for c in line)
+    ):
         return False
     parts = dates.month_day_year(line)
     return parts is not None and parts[2] is not None
@@ -112,7 +116,8 @@ def looks_like_stamp(line: str) -> bool:
         return False
     if _STAMP_DIGITS.search(line) is None:
         return False  # every test below needs a digit: one search, not one per word
-    digits = sum(1 for p in parts if _STAMP_DIGITS.search(p))
+    # a word of letters holds no digit: no search for it
+    digits = sum(1 for p in parts if not p.isalpha() and _STAMP_DIGITS.search(p))
     if digits and _STAMP_LEAD.match(line):
         return True
     if digits and len(parts) <= 6 and _RELATIVE_STAMP.search(line):
