@@ -68,10 +68,10 @@ def _names_alternation(names: set[str]) -> str:
     all of them (the same matches: names in different groups cannot match at the
     same place, case aside, and each group keeps the names' order).
     """
-    escaped = sorted(names, key=lambda n: len(re.escape(n)), reverse=True)
-    group_of = _case_groups({n[0] for n in escaped})
+    ordered = sorted(names, key=lambda n: len(re.escape(n)), reverse=True)
+    group_of = _case_groups({n[0] for n in ordered})
     groups: dict[int, list[str]] = {}
-    for name in escaped:
+    for name in ordered:
         groups.setdefault(group_of[name[0]], []).append(name)
     return "|".join(_same_first(group) for group in groups.values())
 
