@@ -98,7 +98,11 @@ def reads_like_paragraph(line: str) -> bool:
 
 def _has_full_date(line: str) -> bool:
     """A page stamp with a year: "June 15, 2021 | 03:06 am", "Source: X | 2023-12-06"."""
-    if not any(c.isdigit() for c in line):
+    # a decimal digit is a digit; ASCII text has no other kind (one search, not a
+    # Python loop over the characters)
+    if _STAMP_DIGITS.search(line) is None and (
+        line.isascii() or not any(c.isdigit() for c in line)
+    ):
         return False
     parts = dates.month_day_year(line)
     return parts is not None and parts[2] is not None
@@ -112,7 +116,8 @@ def looks_like_stamp(line: str) -> bool:
         return False
     if _STAMP_DIGITS.search(line) is None:
         return False  # every test below needs a digit: one search, not one per word
-    digits = sum(1 for p in parts if _STAMP_DIGITS.search(p))
+    # a word of letters holds no digit: no search for it
+    digits = sum(1 for p in parts if not p.isalpha() and _STAMP_DIGITS.search(p))
     if digits and _STAMP_LEAD.match(line):
         return True
     if digits and len(parts) <= 6 and _RELATIVE_STAMP.search(line):
@@ -128,6 +133,10 @@ def _is_chrome(line: str) -> bool:
     return navigation.is_navigation(line) or navigation.starts_link_list(line)
 
 
+# Not computed yet (None is a value rules return).
+_UNSET = object()
+
+
 def _key(line: str) -> str:
     return line.casefold()
 
@@ -135,12 +144,15 @@ def _key(line: str) -> str:
 class _Page:
     """The lines of one story with what the tables say of each, computed once."""
 
-    __slots__ = ("_memo", "_repeated", "learned", "lines", "n")
+    __slots__ = ("_header_kinds", "_memo", "_repeated", "learned", "lines", "n")
 
     def __init__(self, lines: list[str], learned: Learned | None = None) -> None:
         self.lines = lines
         self.n = len(lines)
-        self._memo: dict[tuple[Callable[[str], object], int], object] = {}
+        # rule -> its value for each line (_UNSET until asked): a list per rule, so an
+        # ask is a dict lookup and an index, not a tuple key built and hashed
+        self._memo: dict[Callable[[str], object], list[object]] = {}
+        self._header_kinds: list[object] = [_UNSET] * self.n
         self.learned = (
             [learned(line) >= LEARNED_THRESHOLD for line in lines] if learned else [False] * self.n
         )
@@ -157,12 +169,13 @@ class _Page:
     def test(self, fn: Callable[[str], _T], i: int) -> _T:
         """``fn(line i)``, computed once per story: the rules ask the same of a line
         from the header, the body and the explanations."""
-        key = (fn, i)
-        try:
-            return self._memo[key]  # type: ignore[return-value]
-        except KeyError:
-            value = self._memo[key] = fn(self.lines[i])
-            return value
+        values = self._memo.get(fn)
+        if values is None:
+            values = self._memo[fn] = [_UNSET] * self.n
+        value = values[i]
+        if value is _UNSET:
+            value = values[i] = fn(self.lines[i])
+        return value  # type: ignore[return-value]
 
     def chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, a caption, or what the feed taught."""
@@ -179,6 +192,12 @@ class _Page:
     def header_kind(self, i: int) -> BlockKind | None:
         """What line ``i`` is in the header by the tables alone (None: content), from
         the memoised rules: the body and the explanations ask the same of a line."""
+        kind = self._header_kinds[i]
+        if kind is _UNSET:
+            kind = self._header_kinds[i] = self._header_kind(i)
+        return kind  # type: ignore[return-value]
+
+    def _header_kind(self, i: int) -> BlockKind | None:
         if self.test(agencies.is_agency_byline, i):  # before chrome: "Europa Press | 18 ago"
             return "byline"
         if self.test(_is_chrome, i):

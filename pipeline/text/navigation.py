@@ -135,10 +135,11 @@ class _WholeLines:
         )
         return pattern
 
-    def matches(self, line: str) -> bool:
+    def matches(self, line: str, folded: str | None = None) -> bool:
+        """``line`` is of this list (``folded``: the line already folded, if at hand)."""
         if len(line) > self.max_chars:
             return False
-        text = fold(line) if self.folded else line
+        text = (folded if folded is not None else fold(line)) if self.folded else line
         if not self.dispatch or not text:
             return self.pattern.fullmatch(text) is not None
         step = _STEP_OF[min(len(text), _WIDTH_STEPS[-1])]
@@ -175,10 +176,12 @@ _DECORATION = re.compile(r"[^\w_]{1,20}")
 
 def is_navigation(line: str) -> bool:
     """Chrome that stands on its own line: menus, share bars, tags, ads, copyright."""
+    # folded once for the table and the promo test (longer lines are neither)
+    folded = fold(line) if len(line) <= _FOLD_MAX_CHARS else None
     return (
-        _NAVIGATION.matches(line)
+        _NAVIGATION.matches(line, folded)
         or is_timestamp(line)
-        or is_promo(line)
+        or is_promo(line, folded)
         or (len(line) <= 20 and _DECORATION.fullmatch(line) is not None)
     )
 
@@ -212,7 +215,18 @@ _AGENCY_CREDIT = re.compile(
     rf"|(?:{agencies.NAMES}))$"
 )
 _PIPE_CREDIT = re.compile(r"\s\|\s")
-_PHOTO_WORD = re.compile(r"(?i:photo|foto|image|bild|zdjęcie|fot\.)")
+_PHOTO_WORDS = r"photo|foto|image|bild|zdjęcie|fot\."
+_PHOTO_WORD = re.compile(rf"(?i:{_PHOTO_WORDS})")
+# The same for ASCII text once lower-cased: a case-sensitive search skips to the words'
+# first letters, where a case-insensitive one tries every word at every position.
+_PHOTO_WORD_LOWER = re.compile(_PHOTO_WORDS)
+
+
+def _photo_word(text: str) -> bool:
+    """``_PHOTO_WORD`` finds something in ``text``."""
+    if text.isascii():  # no "İ" or "ı", which the ignoring case also takes for an "i"
+        return _PHOTO_WORD_LOWER.search(text.lower()) is not None
+    return _PHOTO_WORD.search(text) is not None
 
 
 def _agency_credit(line: str) -> bool:
@@ -233,15 +247,13 @@ def is_caption(line: str) -> bool:
     # lines that could.
     window = max(0, len(line) - _CREDIT_WINDOW)
     could = (
-        line.endswith(")")
-        or "/" in line[window:]
-        or "==" in line[-12:]
-        or _PHOTO_WORD.search(line[-24:])
+        line.endswith(")") or "/" in line[window:] or "==" in line[-12:] or _photo_word(line[-24:])
     )
     return bool(could) and _CREDIT_ENDING.search(line, window) is not None
 
 
 _PROMO = _TABLE["promo"]
+_FOLD_MAX_CHARS = max(_NAVIGATION.max_chars, _PROMO["max_chars"])
 # lower-case lists, matched against the folded line (see fold)
 
 
@@ -266,11 +278,12 @@ _PROMO_KEYWORD = re.compile(r"\b(?:" + _by_first_letter(_PROMO["keywords"]) + ")
 _PROMO_ADDRESS = re.compile(r"\b(?:" + _by_first_letter(_PROMO["address"]) + r")\b")
 
 
-def is_promo(line: str) -> bool:
+def is_promo(line: str, folded: str | None = None) -> bool:
     """The site promoting itself to the reader: "Get our weekly newsletter. Sign up here."."""
     if len(line) > _PROMO["max_chars"]:
         return False
-    folded = fold(line)
+    if folded is None:
+        folded = fold(line)
     return _PROMO_KEYWORD.search(folded) is not None and _PROMO_ADDRESS.search(folded) is not None
 
 
