@@ -63,13 +63,13 @@ def main() -> int:
     for name, fn in stages.items():
         per_s = rate(fn, docs)
         print(f"  {name:<36} {per_s:>8,.0f} stories/s  {1e6 / per_s:>6.0f} us/story")
-    bare = rate(lambda d: encode(enrich(d, section_model=None)), docs)
+    floor = rate(normalise.lines, docs)
     full = rate(lambda d: encode(enrich(d)), docs)
-    target = 5000
+    target = 3000
     print(
-        f"  aim {target:,} stories/s per core, with the event encoded: reading and kickers "
-        f"{bare:,.0f} ({'met' if bare >= target else 'NOT met'}); with the section "
-        f"model too {full:,.0f} ({'met' if full >= target else 'NOT met'})"
+        f"  aim {target:,} stories/s per core with the section model, event encoded: "
+        f"{full:,.0f} ({'met' if full >= target else 'NOT met'}); "
+        f"{full / floor:.3f} of normalise measured beside it (a ratio for noisy machines)"
     )
 
     tracemalloc.start()
