@@ -84,6 +84,7 @@ class Ingest:
     publisher: Publish
     max_story_bytes: int
     openapi: bytes
+    max_story_lines: int | None = None
     clock: Clock = _utc_now
 
 
@@ -174,6 +175,7 @@ def _records(
         "feed_name": caller.feed,
         "received_at": received_at,
         "max_bytes": ingest.max_story_bytes,
+        "max_lines": ingest.max_story_lines,
     }
     if kind == PLAIN:
         return [plain_record(body, original_id=original_id, **common)]
@@ -276,6 +278,7 @@ def create_app(
         limiter=limiter or RateLimiter(settings.ingest_rate, settings.ingest_burst),
         publisher=publisher,
         max_story_bytes=settings.max_story_bytes,
+        max_story_lines=settings.max_story_lines,
         openapi=openapi_document(),
         clock=clock,
     )

@@ -48,7 +48,7 @@ def unique(prefix: str) -> str:
 
 def test_plain_text_lands_as_its_exact_bytes_with_headers(broker, url):
     story_id = unique("plain")
-    body = STORY + "Ñandú café — “quoted”\r\n".encode() + b"\x00\xff raw bytes kept"
+    body = STORY + "Ñandú café — “quoted”\r\n".encode() + b"bytes kept as sent"
     reply = post(url, body, "text/plain; charset=utf-8", headers={"X-Wires-Id": story_id})
     assert reply.status == 202, reply.body
     story = reply.json()["stories"][0]

@@ -245,3 +245,26 @@ def test_tokens_never_reach_the_logs(caplog):
     assert FEED_A in caplog.text and "unknown token" in caplog.text
     for secret in (TOKEN_A, TOKEN_B):
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"a line\n" * 120, "text/plain", "too_many_lines"),
+        (bytes(range(256)) * 3, "text/plain", "undecodable"),
+        (b"Back to top\nShare this\nRelated Articles\n", "text/plain", "empty"),
+        (b"kk-cae/jgb/lap/mc", "text/plain", "empty"),
+        (envelope("Back to top\nShare this"), "application/json", "empty"),
+    ],
+)
+def test_what_the_worker_would_dead_letter_is_400_with_its_reason(fake, body, content_type, reason):
+    """Issue 15 (6): ingest answered 202 for a 10,026-line story, random bytes and a page
+    of nothing but chrome, all of which the worker then dead-lettered."""
+    with ServerThread(settings(max_story_bytes=MAX, max_story_lines=100), fake) as server:
+        before = len(fake.records)
+        reply = post(server.url, body, content_type)
+        assert reply.status == 400, reply.body
+        assert reply.json()["error"] == reason
+        validate(reply.json(), "Error")
+        assert len(fake.records) == before
+        assert post(server.url, STORY).status == 202  # a readable story still goes in
