@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -152,7 +153,7 @@ def parse_raw(
         meta=Meta(
             received_at=_checked_time(head.get(HEADER_RECEIVED_AT), HEADER_RECEIVED_AT)
             or fallback_time,
-            feed=head.get(HEADER_FEED),
+            feed=clean_feed(head.get(HEADER_FEED)),
             original_id=head.get(HEADER_ID),
             path=head.get(HEADER_PATH),
         ),
@@ -192,11 +193,24 @@ def _parse_envelope(value: bytes, head: dict[str, str], fallback_time: str | Non
         text=text,
         meta=Meta(
             received_at=_checked_time(envelope.get("received_at"), "received_at") or fallback_time,
-            feed=envelope.get("feed") or head.get(HEADER_FEED),
+            feed=clean_feed(envelope.get("feed") or head.get(HEADER_FEED)),
             original_id=envelope.get("id") or head.get(HEADER_ID),
             path=envelope.get("path") or head.get(HEADER_PATH),
         ),
     )
+
+
+_NOT_IN_A_FEED_NAME = re.compile(
+    r"[\x00-\x1f\x7f-\x9f<>\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def clean_feed(name: str | None) -> str | None:
+    """A feed name as dashboards, metrics labels and logs may show it: no controls, no
+    markup brackets, no invisible or bidi characters, at most 100 characters."""
+    if not name:
+        return None
+    return _NOT_IN_A_FEED_NAME.sub("", name).strip()[:100] or None
 
 
 def normalise_time(value: str) -> str:
@@ -216,14 +230,25 @@ def normalise_time(value: str) -> str:
         raise ValueError(f"{value!r} is outside the range of UTC times") from None
 
 
+# How far ahead of this machine's clock a received time may be (clock skew between the
+# sender and us); beyond it, 9999-12-31 say, the time is wrong and would sort the story
+# above every real one and push its dateline's year out.
+MAX_CLOCK_SKEW = dt.timedelta(days=1)
+
+
 def _checked_time(value: str | None, name: str) -> str | None:
-    """:func:`normalise_time`, or a BadMessage naming the field."""
+    """:func:`normalise_time`, or a BadMessage naming the field (not a time, or a time
+    more than :data:`MAX_CLOCK_SKEW` ahead of now)."""
     if not value:
         return None
     try:
-        return normalise_time(value)
+        normal = normalise_time(value)
     except ValueError:
         raise BadMessage(MALFORMED_ENVELOPE, f"{name} is not an ISO 8601 time: {value!r}") from None
+    moment = dt.datetime.fromisoformat(normal.replace("Z", "+00:00"))
+    if moment - dt.datetime.now(dt.UTC) > MAX_CLOCK_SKEW:
+        raise BadMessage(MALFORMED_ENVELOPE, f"{name} is in the future: {value!r}")
+    return normal
 
 
 @dataclass(slots=True, kw_only=True)

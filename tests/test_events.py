@@ -202,3 +202,35 @@ def test_feed_refuses_a_story_whose_headers_the_worker_would_refuse(tmp_path):
     assert report.sent == 0
     ((name, reason),) = report.failed
     assert name == str(story) and reason.startswith("refused (headers_too_large)")
+
+
+def test_a_received_time_more_than_a_day_ahead_is_refused():
+    """Issue 15 (8): ``received_at`` 9999-12-31 was accepted."""
+    for when in ("9999-12-31T00:00:00Z", "2999-01-01T00:00:00+02:00"):
+        with pytest.raises(BadMessage, match="in the future") as error:
+            parse_raw(b"Una historia.", [("wires-received-at", when.encode())])
+        assert error.value.reason == events.MALFORMED_ENVELOPE
+        with pytest.raises(BadMessage, match="in the future"):
+            parse_raw(orjson.dumps({"text": "Una historia.", "received_at": when}))
+    soon = "2024-06-01T12:00:00Z"
+    assert parse_raw(b"Una historia.", [("wires-received-at", soon.encode())]).meta.received_at
+
+
+def test_bidi_overrides_and_isolates_never_reach_a_headline():
+    """Issue 15 (8): a right-to-left override in a headline made it read otherwise."""
+    story = enrich(
+        "Precios del caf\u202eé suben\n\nQuito, 4 jun (EFE).- Los precios del \u2066café\u2069"
+        " subieron hoy por tercera semana, según los exportadores del país.\n".encode()
+    )
+    assert story.headline == "Precios del café suben"
+    event = events.encode(story).decode()
+    assert not {"\u202e", "\u2066", "\u2069"} & set(event)
+
+
+def test_a_feed_name_loses_controls_markup_and_bidi_characters():
+    """Issue 15 (8): NUL and markup in ``wires-feed`` passed into ``source.feed``."""
+    head = [("wires-feed", "<b>wire\x00s</b>\u202e-feed".encode())]
+    assert parse_raw(b"Una historia.", head).meta.feed == "bwires/b-feed"
+    assert parse_raw(b"Una historia.", [("wires-feed", b"\x00<>")]).meta.feed is None
+    envelope = orjson.dumps({"text": "Una historia.", "feed": "x" * 500})
+    assert parse_raw(envelope).meta.feed == "x" * 100

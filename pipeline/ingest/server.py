@@ -249,6 +249,7 @@ async def _openapi(request: web.Request) -> web.Response:
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Server"] = "wires-ingest"  # not aiohttp's name and version
 
 
 async def _start_publisher(app: web.Application) -> None:

@@ -31,13 +31,16 @@ _ODD_BREAK = re.compile("[\u2028\u2029\x85\x0b\x0c]")
 # Spaces other than U+0020: tab, no-break, figure, narrow no-break, ideographic, ...
 _ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _SPACE_RUN = re.compile(" {2,}")
-# Invisible characters that never belong in a story: controls, zero-width, BOM.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+# Invisible characters that never belong in a story: controls, zero-width, BOM, and
+# the bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069): an
+# override makes a headline read differently from its bytes. The marks LRM and RLM,
+# which Arabic and Hebrew copy uses, stay.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 # Any character tidy replaces, and nothing else (not \n, which every story has):
 # clean text is scanned once and left alone.
 _UNUSUAL = re.compile(
     "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f\r\x85\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f"
-    "\u205f\u2060\u3000\ufeff]"
+    "\u205f\u2060\u3000\ufeff\u202a-\u202e\u2066-\u2069]"
 )
 _BINARY_HINT = re.compile(b"[\x00-\x08\x0e-\x1f]")
 # Every byte but those: what bytes.translate deletes to tell, in one tight loop, whether

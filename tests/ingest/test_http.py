@@ -268,3 +268,9 @@ def test_what_the_worker_would_dead_letter_is_400_with_its_reason(fake, body, co
         validate(reply.json(), "Error")
         assert len(fake.records) == before
         assert post(server.url, STORY).status == 202  # a readable story still goes in
+
+
+def test_the_server_header_names_no_library_or_version(url):
+    """Issue 15 (8): ``Server`` said which aiohttp version answered."""
+    for reply in (request(url, "GET", "/healthz"), post(url, STORY)):
+        assert reply.headers.get("server") == "wires-ingest", reply.headers
