@@ -8,6 +8,7 @@ loading Faust or any Kafka client. Settings come from ``WIRES_*`` variables;
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -109,6 +110,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return worker.run(settings_of(args))
 
 
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_feed(args: argparse.Namespace) -> int:
     import logging
     from pathlib import Path
@@ -123,6 +128,9 @@ def cmd_feed(args: argparse.Namespace) -> int:
         print(f"feed: --received-at {args.received_at!r} is not an ISO 8601 time", file=sys.stderr)
         return 2
     producer = feed.make_producer(settings)
+    # SIGTERM (a service manager, kill) stops the feed as Ctrl-C does: what was sent is
+    # still awaited and the summary says what was not sent.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if args.watch:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -139,7 +147,7 @@ def cmd_feed(args: argparse.Namespace) -> int:
     finally:
         producer.close(timeout=10)
     print(report.summary(), file=sys.stderr)
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.not_sent else 0
 
 
 def cmd_tail(args: argparse.Namespace) -> int:

@@ -46,9 +46,12 @@ class FeedReport:
 
     sent: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    not_sent: int = 0  # stories left when the run was interrupted (Ctrl-C, SIGTERM)
 
     def summary(self) -> str:
         text = f"sent {self.sent}, failed {len(self.failed)}"
+        if self.not_sent:
+            text += f", interrupted: {self.not_sent} not sent"
         return text + "".join(f"\n  {name}: {reason}" for name, reason in self.failed)
 
 
@@ -128,8 +131,14 @@ def feed(
     stdin: BinaryIO | None = None,
     progress: TextIO | None = sys.stderr,
     timeout: float = 60.0,
+    interruptible: bool = True,
 ) -> FeedReport:
-    """Send every story in ``paths``; return once each is acknowledged or failed."""
+    """Send every story in ``paths``; return once each is acknowledged or failed.
+
+    Interrupted (KeyboardInterrupt: Ctrl-C, or SIGTERM as the CLI maps it), it stops
+    sending, still waits for what was sent, and reports how many were not sent; with
+    ``interruptible=False`` the interrupt goes to the caller (the drop folder leaves
+    its files in place, to be sent on the next start)."""
     report = FeedReport()
     sources = list(stories_in(paths))
     pending: list[tuple[str, object]] = []
@@ -140,34 +149,13 @@ def feed(
         desc="feeding",
         disable=progress is None or len(sources) < _PROGRESS_FROM,
     )
-    for source in sources:
-        name = "<stdin>" if source is None else str(source)
-        try:
-            data = (stdin or sys.stdin.buffer).read() if source is None else source.read_bytes()
-        except OSError as error:
-            report.failed.append((name, f"cannot read: {error.strerror or error}"))
-            bar.update()
-            continue
-        key = None if source is None else source.name.encode()
-        head = headers(
-            feed=feed_name,
-            received_at=received_at or iso_utc(dt.datetime.now(dt.UTC)),
-            path=None if source is None else str(source),
-            original_id=None if source is None else source.name,
-        )
-        try:
-            events.check_envelope(key, head)  # the worker's limits, refused here first
-            future = producer.send(TOPIC_RAW, key=key, value=data, headers=head)
-        except events.BadMessage as error:
-            report.failed.append((name, f"refused ({error.reason}): {error}"))
-            bar.update()
-            continue
-        except KafkaError as error:
-            report.failed.append((name, f"not sent: {error}"))
-            bar.update()
-            continue
-        future.add_both(lambda _result: bar.update())
-        pending.append((name, future))
+    try:
+        for source in sources:
+            _send_one(source, producer, report, pending, bar, feed_name, received_at, stdin)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        report.not_sent = len(sources) - len(pending) - len(report.failed)
     producer.flush(timeout=timeout)
     bar.close()
     for name, future in pending:
@@ -177,6 +165,46 @@ def feed(
         except KafkaError as error:
             report.failed.append((name, f"not acknowledged: {error}"))
     return report
+
+
+def _send_one(
+    source: Path | None,
+    producer: KafkaProducer,
+    report: FeedReport,
+    pending: list[tuple[str, object]],
+    bar: tqdm,
+    feed_name: str | None,
+    received_at: str | None,
+    stdin: BinaryIO | None,
+) -> None:
+    """Read one story and hand it to the producer (its future joins ``pending``)."""
+    name = "<stdin>" if source is None else str(source)
+    try:
+        data = (stdin or sys.stdin.buffer).read() if source is None else source.read_bytes()
+    except OSError as error:
+        report.failed.append((name, f"cannot read: {error.strerror or error}"))
+        bar.update()
+        return
+    key = None if source is None else source.name.encode()
+    head = headers(
+        feed=feed_name,
+        received_at=received_at or iso_utc(dt.datetime.now(dt.UTC)),
+        path=None if source is None else str(source),
+        original_id=None if source is None else source.name,
+    )
+    try:
+        events.check_envelope(key, head)  # the worker's limits, refused here first
+        future = producer.send(TOPIC_RAW, key=key, value=data, headers=head)
+    except events.BadMessage as error:
+        report.failed.append((name, f"refused ({error.reason}): {error}"))
+        bar.update()
+        return
+    except KafkaError as error:
+        report.failed.append((name, f"not sent: {error}"))
+        bar.update()
+        return
+    future.add_both(lambda _result: bar.update())
+    pending.append((name, future))
 
 
 class DropFolder:
@@ -227,6 +255,7 @@ class DropFolder:
             feed_name=self.feed_name,
             progress=None,
             timeout=self.timeout,
+            interruptible=False,
         )
         failed = dict(report.failed)
         for path in files:

@@ -284,3 +284,29 @@ def test_run_starts_everything_stops_on_ctrl_c_and_a_second_run_keeps_the_storie
         return line[10:16].replace("rep", "").strip(), line[16:]
 
     assert sorted(map(shown, refed)) == sorted(map(shown, first))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_feed_stopped_by_a_signal_says_what_it_sent_and_what_it_did_not(
+    fresh_broker, tmp_path, sig
+):
+    """Issue 15 (8): ``feed`` killed with SIGINT or SIGTERM printed no summary. Here it
+    waits on stdin (the third of five inputs) when the signal comes."""
+    paths = [str(p) for p in harness.SAMPLES[:4]]
+    feed_run = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "feed", paths[0], paths[1], "-", *paths[2:]],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=harness.ROOT,
+        env={**os.environ, "WIRES_BROKER": fresh_broker.bootstrap},
+    )
+    try:
+        assert len(raw_messages(fresh_broker.bootstrap, 2)) == 2  # sent before stdin
+        feed_run.send_signal(sig)
+        _, err = feed_run.communicate(timeout=30)
+    finally:
+        feed_run.kill()
+    summary = err.decode()
+    assert feed_run.returncode == 1, summary  # not everything was sent
+    assert "sent 2, failed 0, interrupted: 3 not sent" in summary
+    assert len(raw_messages(fresh_broker.bootstrap, 3, timeout=3)) == 2
