@@ -168,6 +168,7 @@ def create_app(
             expiry.step(seen, partition)  # stories of this partition only: see Expiry
 
     if metrics is not None:
+        workarounds.OFFSET_LISTENERS.append(metrics.offset_reset)
 
         @app.timer(interval=LAG_INTERVAL)
         async def report_lag() -> None:

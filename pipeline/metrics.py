@@ -76,6 +76,13 @@ class PipelineMetrics:
             ["partition"],
             registry=registry,
         )
+        self.offsets_reset = Counter(
+            "wires_offsets_reset",
+            "Committed offsets found outside the log on assignment: past_end (read again"
+            " from the start) or before_start (expired unprocessed).",
+            ["topic", "partition", "why"],
+            registry=registry,
+        )
         self.up = Gauge("wires_worker_up", "1 while the worker runs.", registry=registry)
         self.info = Info("wires_worker", "Worker version and identity.", registry=registry)
         self.info.info({"version": __version__, "worker": worker, "group": group})
@@ -107,6 +114,10 @@ class PipelineMetrics:
             received = dt.datetime.fromisoformat(received_at.replace("Z", "+00:00"))
             moment = now or dt.datetime.now(dt.UTC)
             self.latency_seconds.observe(max(0.0, (moment - received).total_seconds()))
+
+    def offset_reset(self, topic: str, partition: int, committed: int, now: int, why: str) -> None:
+        """Count a committed offset found outside the log (a workarounds listener)."""
+        self.offsets_reset.labels(topic, str(partition), why).inc()
 
     def set_lag(self, lag: dict[int, int]) -> None:
         """Lag per partition now assigned; partitions no longer assigned are dropped."""

@@ -20,6 +20,10 @@ the bug it works around and says when it can go.
 3. Faust's fixed 1.5 s fetch wait -- made records wait up to that long before a
    Faust worker on Tansu saw them; shortened to 50 ms. See part 3.
 
+4. Faust's producers are not idempotent -- see part 4.
+5. Committed offsets outside the log are dropped silently by Faust -- after its seek,
+   a partition committed past its end is read again from the start, loudly. Part 5.
+
 :func:`faust_settings` holds the group timings that make joins fast on Tansu.
 """
 
@@ -456,6 +460,85 @@ def _install_idempotence() -> None:
     _patch(Producer, "_settings_extra", _settings_extra)
 
 
+# -- 5. Committed offsets outside the log are dropped silently -------------------------
+#
+# A broker that came back empty, a recreated topic or an offset reset leaves a group's
+# committed offsets past the end of a partition (or, after retention, before its
+# start). aiokafka resets its position by the reset policy, but Faust keeps the
+# committed offset as its *read offset* and drops, without a log line, every message
+# below it (``Consumer._drain_messages``: "DROPPED MESSAGE ROFF"), and will not commit
+# below it either: every story until the log grows past the old offsets is lost
+# (issue 15: 14,432 raw stories on an emptied broker). After Faust's seek to the
+# committed offsets, each partition whose committed offset is past its end is sought
+# to its earliest retained offset (the policy: read again; repeats are flagged by the
+# versions table), with an error line and a call to every listener (the worker counts
+# them in ``wires_offsets_reset_total``). One before the start only lost what the
+# retention deleted: said and counted, nothing to move. Test:
+# tests/stream/test_offsets.py. Remove when Faust reconciles committed offsets with the
+# log on assignment.
+
+OffsetListener = (
+    Any  # Callable[[str, int, int, int, str], None]: topic, partition, committed, now, why
+)
+OFFSET_LISTENERS: list[OffsetListener] = []
+
+
+async def _reconcile_offsets(consumer: Any) -> None:
+    """Seek partitions whose committed offset lies outside the log (see part 5)."""
+    committed = {tp: off for tp, off in consumer._committed_offset.items() if off is not None}
+    if not committed:
+        return
+    tps = list(committed)
+    earliest = await consumer.earliest_offsets(*tps)
+    ends = await consumer.highwaters(*tps)
+    for tp in tps:
+        start, end, offset = earliest.get(tp), ends.get(tp), committed[tp]
+        if start is None or end is None:
+            continue
+        if offset > end:
+            log.error(
+                "%s[%d]: committed offset %d is past the end of the log (%d): the broker"
+                " lost data or the topic was recreated; reading again from %d",
+                tp.topic,
+                tp.partition,
+                offset,
+                end,
+                start,
+            )
+            consumer._committed_offset[tp] = None
+            consumer._acked[tp] = []
+            consumer._acked_index[tp] = set()
+            await consumer.seek(tp, start)
+            why, now = "past_end", start
+        elif offset < start:
+            log.error(
+                "%s[%d]: committed offset %d is before the start of the log (%d):"
+                " %d messages expired unprocessed",
+                tp.topic,
+                tp.partition,
+                offset,
+                start,
+                start - offset,
+            )
+            why, now = "before_start", offset
+        else:
+            continue
+        for listener in OFFSET_LISTENERS:
+            listener(tp.topic, tp.partition, offset, now, why)
+
+
+def _install_offset_reconciliation() -> None:
+    from faust.transport.consumer import Consumer
+
+    original = Consumer.perform_seek
+
+    async def perform_seek(self: Any) -> None:
+        await original(self)
+        await _reconcile_offsets(self)
+
+    _patch(Consumer, "perform_seek", perform_seek)
+
+
 # -- install / uninstall --------------------------------------------------------------
 
 
@@ -484,6 +567,7 @@ def install(*, tansu: bool = False) -> None:
     _install_recovery_fix()
     _install_fetch_wait_fix()
     _install_idempotence()
+    _install_offset_reconciliation()
     log.debug("workarounds installed: %s", ", ".join(sorted(_ORIGINALS)))
 
 
