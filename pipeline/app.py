@@ -170,6 +170,11 @@ def create_app(
     if metrics is not None:
         workarounds.OFFSET_LISTENERS.append(metrics.offset_reset)
 
+        @app.timer(interval=1.0)
+        async def heartbeat() -> None:
+            """The event loop turns: what /healthz and wires_worker_up are based on."""
+            metrics.liveness.beat()
+
         @app.timer(interval=LAG_INTERVAL)
         async def report_lag() -> None:
             """Consumer lag per assigned wires.raw partition: end offset - next to process."""
@@ -184,5 +189,7 @@ def create_app(
                 if position is not None and highwater is not None:
                     lag[tp.partition] = max(0, highwater - position)
             metrics.set_lag(lag)
+            if app.rebalancing:  # table recovery can take minutes: waiting, not stuck
+                metrics.liveness.set_lag(0)
 
     return app

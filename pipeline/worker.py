@@ -11,7 +11,7 @@ import os
 import socket
 import time
 
-from prometheus_client import REGISTRY, start_http_server
+from prometheus_client import REGISTRY
 
 from pipeline import topics
 from pipeline.config import Settings
@@ -42,7 +42,7 @@ def run(settings: Settings) -> int:
     from faust.worker import Worker
 
     from pipeline.app import create_app
-    from pipeline.metrics import PipelineMetrics
+    from pipeline.metrics import PipelineMetrics, serve
 
     setup_logging(settings.log_level)
     logging.getLogger("kafka").setLevel(logging.WARNING)
@@ -52,8 +52,12 @@ def run(settings: Settings) -> int:
         REGISTRY, worker=f"{socket.gethostname()}-{os.getpid()}", group=settings.group
     )
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr=settings.bind, registry=REGISTRY)
-        log.info("metrics on http://%s:%s/metrics", settings.bind, settings.metrics_port)
+        serve(settings.metrics_port, settings.bind, REGISTRY, metrics.liveness)
+        log.info(
+            "metrics on http://%s:%s/metrics, liveness on /healthz",
+            settings.bind,
+            settings.metrics_port,
+        )
     app = create_app(settings, metrics=metrics)
     worker = Worker(app, loglevel=settings.log_level.upper(), quiet=True)
     worker.execute_from_commandline()
