@@ -71,6 +71,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("WIRES_INGEST_RATE", "50", "HTTP ingest stories per second allowed per token."),
     Setting("WIRES_INGEST_BURST", "200", "HTTP ingest burst above the rate per token."),
+    Setting(
+        "WIRES_INGEST_BODY_TIMEOUT",
+        "30",
+        "Seconds a client has to send a request body to the ingest (then 408).",
+    ),
+    Setting(
+        "WIRES_INGEST_MAX_REQUESTS",
+        "64",
+        "Requests the ingest serves at once; more are answered 503 with Retry-After.",
+    ),
     Setting("WIRES_SECURITY_PROTOCOL", "PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."),
     Setting("WIRES_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."),
     Setting("WIRES_SASL_USERNAME", "", "SASL user name."),
@@ -106,6 +116,8 @@ class Settings:
     ingest_tokens: str = field(default="", repr=False)
     ingest_rate: float = 50.0
     ingest_burst: int = 200
+    ingest_body_timeout: float = 30.0
+    ingest_max_requests: int = 64
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = ""
     sasl_username: str = ""
@@ -238,3 +250,7 @@ def _validate(s: Settings) -> None:
         raise ConfigError("WIRES_VERSIONS_TTL must be positive")
     if s.ingest_rate <= 0 or s.ingest_burst < 1:
         raise ConfigError("WIRES_INGEST_RATE and WIRES_INGEST_BURST must be positive")
+    if s.ingest_body_timeout <= 0 or s.ingest_max_requests < 1:
+        raise ConfigError(
+            "WIRES_INGEST_BODY_TIMEOUT and WIRES_INGEST_MAX_REQUESTS must be positive"
+        )

@@ -233,7 +233,7 @@ def test_openapi_document_is_valid_openapi_3_1():
     for schema in spec["components"]["schemas"].values():
         validator_for(schema).check_schema(schema)
     responses = spec["paths"]["/v1/wires"]["post"]["responses"]
-    assert set(responses) == {"202", "400", "401", "403", "413", "415", "429", "503"}
+    assert set(responses) == {"202", "400", "401", "403", "408", "413", "415", "429", "503"}
 
 
 def test_tokens_never_reach_the_logs(caplog):
