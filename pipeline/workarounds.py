@@ -23,6 +23,8 @@ the bug it works around and says when it can go.
 4. Faust's producers are not idempotent -- see part 4.
 5. Committed offsets outside the log are dropped silently by Faust -- after its seek,
    a partition committed past its end is read again from the start, loudly. Part 5.
+6. aiokafka retries a failed metadata update at once, for ever, while its broker is
+   away (a core spun, ~3,800 log lines a second) -- a pause after each failure. Part 6.
 
 :func:`faust_settings` holds the group timings that make joins fast on Tansu.
 """
@@ -539,6 +541,35 @@ def _install_offset_reconciliation() -> None:
     _patch(Consumer, "perform_seek", perform_seek)
 
 
+# -- 6. aiokafka retries metadata without a pause while its broker is away ------------
+#
+# ``AIOKafkaClient._md_synchronizer`` runs a metadata update each time something asks
+# for one (the fetcher and the group coordinator ask on every failed request) and a
+# failed update returns at once: with the broker down a worker spun a core and logged
+# ~3,800 lines a second ("Unable connect to node", "Unable to update metadata"),
+# measured on Kafka 4.4. A failed update now waits ``METADATA_RETRY_S`` before the
+# next. Test: tests/stream/test_faults.py (a worker whose broker is gone for 10 s).
+# Remove when aiokafka backs off there itself.
+
+METADATA_RETRY_S = 0.5
+
+
+def _install_metadata_backoff() -> None:
+    import asyncio
+
+    from aiokafka.client import AIOKafkaClient
+
+    original = AIOKafkaClient._metadata_update
+
+    async def _metadata_update(self: Any, cluster_metadata: Any, topics: Any) -> bool:
+        updated = await original(self, cluster_metadata, topics)
+        if not updated:
+            await asyncio.sleep(max(self._retry_backoff, METADATA_RETRY_S))
+        return updated
+
+    _patch(AIOKafkaClient, "_metadata_update", _metadata_update)
+
+
 # -- install / uninstall --------------------------------------------------------------
 
 
@@ -568,6 +599,7 @@ def install(*, tansu: bool = False) -> None:
     _install_fetch_wait_fix()
     _install_idempotence()
     _install_offset_reconciliation()
+    _install_metadata_backoff()
     log.debug("workarounds installed: %s", ", ".join(sorted(_ORIGINALS)))
 
 

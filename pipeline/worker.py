@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 
 from pipeline import topics
 from pipeline.config import Settings
-from pipeline.serving import setup_logging
+from pipeline.serving import quiet_repeats, setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def run(settings: Settings) -> int:
     from pipeline.metrics import PipelineMetrics, serve
 
     setup_logging(settings.log_level)
+    quiet_repeats()  # a broker away: one line per kind of retry every 10 s
     logging.getLogger("kafka").setLevel(logging.WARNING)
     partitions = wait_for_topics(settings)
     log.info("topics ready on %s: %s", settings.broker, partitions)

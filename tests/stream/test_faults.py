@@ -194,3 +194,26 @@ def test_a_story_with_huge_headers_or_key_is_dead_lettered_and_the_worker_goes_o
     assert len(letters["many headers"]["headers"]) == 32  # what fits is kept
     key = letters["huge key"]
     assert key["reason"] == "key_too_large" and key["key_omitted"] and key["key"] is None
+
+
+def test_a_worker_whose_broker_goes_away_neither_spins_nor_floods_its_log(kafka_node, tmp_path):
+    """Issue 15 (8): without its broker a worker retried metadata with no pause and
+    wrote ~3,800 lines a second (Kafka 4.4); now a pause after each failed update and
+    one line per kind of retry every 10 s. It carries on when the broker is back."""
+    with fresh(kafka_node) as broker:
+        worker = harness.Worker(broker.bootstrap, tmp_path).start()
+        try:
+            harness.wait_group(broker.bootstrap, harness.settings(broker.bootstrap).group, 1)
+            harness.feed_files(broker.bootstrap, harness.SAMPLES[:1])
+            harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 1)
+            before = len(worker.log_path.read_bytes().splitlines())
+            kafka_node.stop()
+            time.sleep(10)
+            during = worker.log_path.read_bytes().splitlines()[before:]
+            kafka_node.start()
+            harness.feed_files(broker.bootstrap, harness.SAMPLES[1:2])
+            events = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 2, timeout=120)
+        finally:
+            worker.stop()
+    assert len(during) < 60, b"\n".join(during[-40:]).decode(errors="replace")
+    assert len(events) >= 2
