@@ -134,6 +134,9 @@ def cmd_feed(args: argparse.Namespace) -> int:
     try:
         if args.watch:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+            # kafka-python logs each (re)connect and failed retry, several a second
+            # while the broker is away: the folder's own lines say what matters.
+            logging.getLogger("kafka").setLevel(logging.ERROR)
             folder = feed.DropFolder(Path(args.watch), producer, feed_name=args.feed)
             try:
                 report = folder.run()

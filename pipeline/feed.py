@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
 from tqdm import tqdm
 
 from pipeline import events, topics
@@ -38,6 +38,11 @@ FAILED = "failed"
 # Headroom above the story limit for headers and record framing.
 _REQUEST_HEADROOM = 64 * 1024
 _PROGRESS_FROM = 50  # show a progress bar from this many stories
+
+
+# A failure that is the broker's, not the story's: the drop folder keeps the file to
+# send again (a broker away longer than the producer's max_block_ms included).
+NOT_ACKNOWLEDGED = "not acknowledged"
 
 
 @dataclass(slots=True)
@@ -163,7 +168,7 @@ def feed(
             future.get(timeout=timeout)  # type: ignore[attr-defined]
             report.sent += 1
         except KafkaError as error:
-            report.failed.append((name, f"not acknowledged: {error}"))
+            report.failed.append((name, f"{NOT_ACKNOWLEDGED}: {error}"))
     return report
 
 
@@ -197,6 +202,10 @@ def _send_one(
         future = producer.send(TOPIC_RAW, key=key, value=data, headers=head)
     except events.BadMessage as error:
         report.failed.append((name, f"refused ({error.reason}): {error}"))
+        bar.update()
+        return
+    except KafkaTimeoutError as error:  # no broker took it within max_block_ms
+        report.failed.append((name, f"{NOT_ACKNOWLEDGED} (broker away): {error}"))
         bar.update()
         return
     except KafkaError as error:
@@ -260,7 +269,7 @@ class DropFolder:
         failed = dict(report.failed)
         for path in files:
             reason = failed.get(str(path))
-            if reason is not None and reason.startswith("not acknowledged"):
+            if reason is not None and reason.startswith(NOT_ACKNOWLEDGED):
                 continue  # broker trouble: leave it here to retry on the next poll
             target = _move_to(path, self.folder / (FAILED if reason else DONE))
             if reason:

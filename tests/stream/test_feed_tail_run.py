@@ -310,3 +310,35 @@ def test_feed_stopped_by_a_signal_says_what_it_sent_and_what_it_did_not(
     assert feed_run.returncode == 1, summary  # not everything was sent
     assert "sent 2, failed 0, interrupted: 3 not sent" in summary
     assert len(raw_messages(fresh_broker.bootstrap, 3, timeout=3)) == 2
+
+
+def test_a_drop_folder_says_little_while_its_broker_is_away(kafka_node, tmp_path):
+    """Issue 15 (8): the drop folder logged every reconnect of its client at INFO."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with fresh(kafka_node) as broker:
+        command = [sys.executable, "-m", "pipeline", "feed", "--watch", str(inbox)]
+        feeder = subprocess.Popen(
+            command,
+            env={**os.environ, "WIRES_BROKER": broker.bootstrap},
+            cwd=harness.ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            time.sleep(2)
+            kafka_node.stop()
+            story = inbox / "during.txt"
+            story.write_bytes(harness.SAMPLES[0].read_bytes())
+            os.utime(story, (time.time() - 10, time.time() - 10))
+            time.sleep(8)
+            kafka_node.start()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (inbox / "done" / "during.txt").exists():
+                time.sleep(0.2)
+            assert (inbox / "done" / "during.txt").exists()  # sent once the broker is back
+        finally:
+            feeder.send_signal(signal.SIGINT)
+            _, err = feeder.communicate(timeout=30)
+    lines = err.decode(errors="replace").splitlines()
+    assert len(lines) < 40, "\n".join(lines[-40:])
