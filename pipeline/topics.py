@@ -9,6 +9,7 @@ remap keys): its real partition count is logged and returned so callers can adap
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Iterable
 
@@ -137,20 +138,45 @@ def _connect(settings: Settings, deadline: float) -> KafkaAdminClient:
             raise
         except (KafkaError, OSError) as exc:
             left = deadline - time.monotonic()
+            why = _why_unreachable(settings)
             if left <= 0:
                 raise TopicError(
-                    f"broker {settings.broker} not reachable after {attempt} attempts: {exc}"
+                    f"broker {settings.broker} {why} after {attempt} attempts: {exc}"
                 ) from exc
             wait = min(delay, left)
             log.warning(
-                "broker %s not reachable yet (%s); retrying in %.1f s (%.0f s left)",
+                "broker %s %s (%s); retrying in %.1f s (%.0f s left)",
                 settings.broker,
+                why + " yet" * (why == "not reachable"),
                 type(exc).__name__,
                 wait,
                 left,
             )
             time.sleep(wait)
             delay = min(delay * 2, 2.0)
+
+
+def _why_unreachable(settings: Settings) -> str:
+    """``"not reachable"``, or, when a bootstrap address takes TCP connections, that the
+    Kafka handshake is what fails: a wrong security protocol or SASL setting read as
+    an absent broker before (issue 15)."""
+    for server in settings.bootstrap_servers:
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=0.5):
+                pass
+        except (OSError, ValueError):
+            continue
+        if settings.security_protocol == "PLAINTEXT" and not settings.sasl_mechanism:
+            return f"answers on {server} but not as a Kafka broker yet"
+        sasl = f" and WIRES_SASL_MECHANISM={settings.sasl_mechanism}" * bool(
+            settings.sasl_mechanism
+        )
+        return (
+            f"answers on {server} but the Kafka handshake fails: check that "
+            f"WIRES_SECURITY_PROTOCOL={settings.security_protocol}{sasl} matches its listener"
+        )
+    return "not reachable"
 
 
 def _partition_counts(admin: KafkaAdminClient, names: list[str], deadline: float) -> dict[str, int]:

@@ -117,3 +117,22 @@ def test_a_reader_waits_for_its_topic_and_never_creates_it(broker, unique_name):
     consumer, partitions = tail.assign_all(settings, name, wait=5.0)
     consumer.close()
     assert len(partitions) == 3
+
+
+def test_a_security_setting_the_broker_does_not_speak_is_named_not_taken_for_absence(broker):
+    """Issue 15 (8): a wrong SASL or TLS setting read as "broker not reachable"."""
+    for protocol, mechanism in (("SASL_PLAINTEXT", "PLAIN"), ("SSL", "")):
+        settings = Settings(
+            broker=broker.bootstrap,
+            security_protocol=protocol,
+            sasl_mechanism=mechanism,
+            sasl_username="desk",
+            sasl_password="not-the-password",
+        )
+        with pytest.raises(TopicError) as error:
+            ensure_topics(settings, timeout=3)
+        text = str(error.value)
+        assert "Kafka handshake fails" in text and f"WIRES_SECURITY_PROTOCOL={protocol}" in text
+        assert "not-the-password" not in text
+    with pytest.raises(TopicError, match="not reachable after"):
+        ensure_topics(Settings(broker=f"127.0.0.1:{free_port()}"), timeout=1)
