@@ -18,7 +18,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Self, TextIO
 
 log = logging.getLogger("pipeline.broker")
 
@@ -34,6 +34,22 @@ EMBEDDED_GROUP_TIMINGS = {
     "WIRES_HEARTBEAT_INTERVAL": "0.5",
     "WIRES_REBALANCE_TIMEOUT": "3.0",
 }
+
+
+class StartStop:
+    """``with broker:`` starts it and stops it again (subclasses define both)."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 class BrokerError(RuntimeError):

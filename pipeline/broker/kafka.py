@@ -27,13 +27,13 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 
 from pipeline.broker.common import (
     EMBEDDED_GROUP_TIMINGS,
     HOST,
     BrokerError,
     BrokerProcess,
+    StartStop,
     cluster_brokers,
     free_port,
     port_is_free,
@@ -403,7 +403,7 @@ def _wait_ready(nodes: Sequence[KafkaNode], expected: int, timeout: float) -> No
         time.sleep(0.1)
 
 
-class _Embedded:
+class _Embedded(StartStop):
     """What both Kafka classes share: context manager, env for clients."""
 
     kind = "kafka"
@@ -433,23 +433,6 @@ class _Embedded:
             "WIRES_REPLICATION": str(self.replicas),
             **EMBEDDED_GROUP_TIMINGS,
         }
-
-    def start(self):  # overridden
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class KafkaBroker(_Embedded):

@@ -18,13 +18,13 @@ import tempfile
 import time
 from collections import deque
 from pathlib import Path
-from types import TracebackType
 from typing import TextIO
 
 from pipeline.broker.common import (
     EMBEDDED_GROUP_TIMINGS,
     HOST,
     BrokerError,
+    StartStop,
     free_port,
     metadata_ready,
     parent_death_signal,
@@ -58,7 +58,7 @@ def find_binary() -> str:
         raise BrokerError(str(exc)) from exc
 
 
-class TansuBroker:
+class TansuBroker(StartStop):
     """One Tansu process on a loopback port with in-memory storage: NOT durable.
 
     ``kind`` and ``durable`` let callers say so at start-up.
@@ -191,17 +191,6 @@ class TansuBroker:
         if self._owns_log and self._log_path is not None:
             self._log_path.unlink(missing_ok=True)
             self._log_path, self._owns_log = None, False
-
-    def __enter__(self) -> TansuBroker:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
