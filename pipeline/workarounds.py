@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Settings
@@ -479,9 +479,8 @@ def _install_idempotence() -> None:
 # tests/stream/test_offsets.py. Remove when Faust reconciles committed offsets with the
 # log on assignment.
 
-OffsetListener = (
-    Any  # Callable[[str, int, int, int, str], None]: topic, partition, committed, now, why
-)
+# (topic, partition, committed offset, offset read from now on, why)
+OffsetListener = Callable[[str, int, int, int, str], None]
 OFFSET_LISTENERS: list[OffsetListener] = []
 
 
