@@ -68,6 +68,7 @@ train: $(STAMP)
 bench: $(STAMP) $(KAFKA_STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/classifier.py
+	$(BIN)/python bench/learned.py
 	$(BIN)/python bench/stream.py
 
 # Ten minutes at a steady rate with the worker's memory sampled (not part of make test).
