@@ -14,11 +14,16 @@ import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.events import encode
-from pipeline.text import blocks, normalise
-from pipeline.text.engine import enrich
+# The checkout this file is in, not whatever copy the virtualenv installed: run as a
+# script, sys.path[0] is bench/, so a git worktree would otherwise time main's engine.
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+from pipeline.events import encode  # noqa: E402
+from pipeline.text import blocks, normalise  # noqa: E402
+from pipeline.text.engine import enrich  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
 SECONDS = 2.0
 
 
@@ -45,6 +50,7 @@ def main() -> int:
     words = statistics.mean(len(normalise.decode(d).split()) for d in docs)
     kb = statistics.mean(len(d) for d in docs) / 1024
     print(f"text engine: {len(docs)} stories, mean {words:.0f} words / {kb:.1f} KiB")
+    print(f"  engine: {Path(normalise.__file__).resolve().parent}")
     for d in docs:  # warm caches and compiled tables
         enrich(d)
     stages = {
@@ -57,13 +63,13 @@ def main() -> int:
     for name, fn in stages.items():
         per_s = rate(fn, docs)
         print(f"  {name:<36} {per_s:>8,.0f} stories/s  {1e6 / per_s:>6.0f} us/story")
-    bare = rate(lambda d: encode(enrich(d, section_model=None)), docs)
+    floor = rate(normalise.lines, docs)
     full = rate(lambda d: encode(enrich(d)), docs)
-    target = 5000
+    target = 3000
     print(
-        f"  aim {target:,} stories/s per core, with the event encoded: reading and kickers "
-        f"{bare:,.0f} ({'met' if bare >= target else 'NOT met'}); with the section "
-        f"model too {full:,.0f} ({'met' if full >= target else 'NOT met'})"
+        f"  aim {target:,} stories/s per core with the section model, event encoded: "
+        f"{full:,.0f} ({'met' if full >= target else 'NOT met'}); "
+        f"{full / floor:.3f} of normalise measured beside it (a ratio for noisy machines)"
     )
 
     tracemalloc.start()

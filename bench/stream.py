@@ -31,7 +31,7 @@ from pathlib import Path
 import orjson
 
 from pipeline import feed, tail
-from pipeline.broker import EMBEDDED_GROUP_TIMINGS, EmbeddedBroker
+from pipeline.broker import EMBEDDED_GROUP_TIMINGS, make_broker
 from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW, Settings
 from pipeline.text.story import iso_utc
 
@@ -62,10 +62,19 @@ def load_backlog(settings: Settings, n: int) -> None:
     producer.close()
 
 
+BROKER = {"kind": "kafka"}  # --broker: kafka (default) or tansu
+
+
+def embedded():
+    """A fresh embedded broker of the kind asked for (Kafka on a temporary directory)."""
+    return make_broker(BROKER["kind"])
+
+
 def start(command: list[str], bootstrap: str, workdir: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         **EMBEDDED_GROUP_TIMINGS,
+        "WIRES_BROKER_KIND": BROKER["kind"],
         "WIRES_BROKER": bootstrap,
         "WIRES_METRICS_PORT": "0",
         "WIRES_DATA_DIR": workdir,
@@ -98,8 +107,8 @@ def drain_rate(settings: Settings, topic: str, n: int, timeout: float) -> float:
 
 def throughput(command: list[str], topic: str, n: int, workers: int = 1) -> float:
     """Drain rate of an ``n``-story backlog by ``workers`` processes running ``command``."""
-    with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as workdir:
-        settings = Settings(broker=broker.bootstrap)
+    with embedded() as broker, tempfile.TemporaryDirectory() as workdir:
+        settings = Settings(broker=broker.bootstrap, broker_kind=BROKER["kind"])
         load_backlog(settings, n)
         procs = [start(command, broker.bootstrap, f"{workdir}/w{i}") for i in range(workers)]
         try:
@@ -115,8 +124,8 @@ def latency(rate: float, seconds: float) -> dict[str, float]:
     """Feed ``rate`` stories/s for ``seconds`` into a warm worker; latency percentiles."""
     docs = payloads()
     n = int(rate * seconds)
-    with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as workdir:
-        settings = Settings(broker=broker.bootstrap)
+    with embedded() as broker, tempfile.TemporaryDirectory() as workdir:
+        settings = Settings(broker=broker.bootstrap, broker_kind=BROKER["kind"])
         producer = feed.make_producer(settings, linger_ms=0)
         worker = start(["-m", "pipeline", "worker"], broker.bootstrap, workdir)
         consumer = tail.assigned_consumer(settings, TOPIC_ENRICHED, from_beginning=True)
@@ -218,10 +227,17 @@ def main(argv: list[str] | None = None) -> int:
         default=20000,
         help="backlog of the 1-vs-2-workers run (20000; 0 skips it)",
     )
+    parser.add_argument(
+        "--broker",
+        choices=("kafka", "tansu"),
+        default="kafka",
+        help="embedded broker: kafka (Apache Kafka 4.4, default) or tansu (memory only)",
+    )
     args = parser.parse_args(argv)
+    BROKER["kind"] = args.broker
 
     print(
-        f"stream on the embedded broker: backlog of {args.stories:,} stories "
+        f"stream on the embedded broker ({args.broker}): backlog of {args.stories:,} stories "
         f"({len(STORIES)} distinct, mean {statistics.mean(map(len, payloads())) / 1024:.1f} KiB)"
     )
     base = throughput([str(ROOT / "bench" / "passthrough_app.py")], PASSTHROUGH_TOPIC, args.stories)

@@ -1,7 +1,7 @@
 """The stream app: ``wires.raw`` -> text engine -> versions -> ``wires.enriched``.
 
 Two agents per worker. ``enrich`` runs the text engine on each raw story and
-sends it to ``wires.stories`` keyed by story id (or to ``wires.deadletter``);
+sends it to ``GROUP-stories`` keyed by story id (or to ``wires.deadletter``);
 ``version`` numbers the versions of each story with a table partitioned like
 that topic and publishes to ``wires.enriched``, still keyed by story id, so a
 story's versions stay in one partition in order. Several workers (same
@@ -22,10 +22,10 @@ import orjson
 from faust.exceptions import ProducerSendError
 
 from pipeline import events, learning, versions, workarounds
-from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, TOPIC_STORIES, Settings
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
 from pipeline.metrics import PipelineMetrics
 from pipeline.processor import DeadLettered, RawMessage, dead_letter, process
-from pipeline.topics import EVENT_SIZE_FACTOR
+from pipeline.topics import EVENT_SIZE_FACTOR, stories_topic
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,8 @@ LEARNED_TABLE = "learned"  # its changelog: topics.learned_changelog
 def faust_options(settings: Settings) -> dict[str, Any]:
     """Faust ``App`` settings for a worker of this pipeline (also used by the
     pass-through benchmark, so both are measured under the same configuration)."""
-    workarounds.install()
+    workarounds.install(tansu=settings.tansu)
+    workarounds.set_idempotence(settings.idempotent)
     os.makedirs(settings.data_dir, exist_ok=True)
     return {
         "broker": [f"kafka://{server}" for server in settings.bootstrap_servers],
@@ -83,10 +84,10 @@ def create_app(
     options = {**faust_options(settings), **overrides}
     app = faust.App(settings.group, **options)
     raw = app.topic(TOPIC_RAW, key_serializer="raw", value_serializer="raw")
-    stories = app.topic(TOPIC_STORIES, key_serializer="raw", value_serializer="raw")
+    stories = app.topic(stories_topic(settings), key_serializer="raw", value_serializer="raw")
     enriched = app.topic(TOPIC_ENRICHED, key_serializer="raw", value_serializer="raw")
     dead = app.topic(TOPIC_DEADLETTER, key_serializer="raw", value_serializer="raw")
-    # story id -> latest version; partitioned like wires.stories, so each worker holds
+    # story id -> latest version; partitioned like the stories topic, so each worker holds
     # the stories of its partitions (changelog: topics.versions_changelog).
     seen = app.Table(VERSIONS_TABLE, partitions=settings.partitions, key_type=bytes)
     # partition/feed -> learned chrome state; written while a story of that wires.raw
@@ -182,6 +183,12 @@ def create_app(
             expiry.step(seen, partition)  # stories of this partition only: see Expiry
 
     if metrics is not None:
+        workarounds.OFFSET_LISTENERS.append(metrics.offset_reset)
+
+        @app.timer(interval=1.0)
+        async def heartbeat() -> None:
+            """The event loop turns: what /healthz and wires_worker_up are based on."""
+            metrics.liveness.beat()
 
         @app.timer(interval=LAG_INTERVAL)
         async def report_lag() -> None:
@@ -197,5 +204,7 @@ def create_app(
                 if position is not None and highwater is not None:
                     lag[tp.partition] = max(0, highwater - position)
             metrics.set_lag(lag)
+            if app.rebalancing:  # table recovery can take minutes: waiting, not stuck
+                metrics.liveness.set_lag(0)
 
     return app

@@ -8,6 +8,7 @@ loading Faust or any Kafka client. Settings come from ``WIRES_*`` variables;
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
@@ -100,13 +101,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_broker(args: argparse.Namespace) -> int:
     from pipeline import broker
 
-    return broker.run_foreground(args.port)
+    return broker.run_foreground(args.port, kind=args.kind, data_dir=args.data_dir)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from pipeline import worker
 
     return worker.run(settings_of(args))
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_feed(args: argparse.Namespace) -> int:
@@ -123,9 +128,15 @@ def cmd_feed(args: argparse.Namespace) -> int:
         print(f"feed: --received-at {args.received_at!r} is not an ISO 8601 time", file=sys.stderr)
         return 2
     producer = feed.make_producer(settings)
+    # SIGTERM (a service manager, kill) stops the feed as Ctrl-C does: what was sent is
+    # still awaited and the summary says what was not sent.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         if args.watch:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+            # kafka-python logs each (re)connect and failed retry, several a second
+            # while the broker is away: the folder's own lines say what matters.
+            logging.getLogger("kafka").setLevel(logging.ERROR)
             folder = feed.DropFolder(Path(args.watch), producer, feed_name=args.feed)
             try:
                 report = folder.run()
@@ -139,7 +150,7 @@ def cmd_feed(args: argparse.Namespace) -> int:
     finally:
         producer.close(timeout=10)
     print(report.summary(), file=sys.stderr)
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.not_sent else 0
 
 
 def cmd_tail(args: argparse.Namespace) -> int:
@@ -171,7 +182,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import launcher
 
-    return launcher.run(settings_of(args), feed_samples=not args.no_samples)
+    return launcher.run(
+        settings_of(args), feed_samples=not args.no_samples, broker=args.broker_kind
+    )
 
 
 def _default_model_path() -> str:
@@ -280,8 +293,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("config", cmd_config, "print the effective settings (secrets masked)", kafka=True)
 
-    broker = add("broker", cmd_broker, "run the embedded Kafka broker (Tansu) in the foreground")
+    broker = add(
+        "broker",
+        cmd_broker,
+        "run the embedded broker in the foreground: Apache Kafka (one KRaft node), or Tansu",
+    )
     broker.add_argument("--port", type=int, default=9092, help="port on 127.0.0.1 (9092)")
+    broker.add_argument(
+        "--kind",
+        choices=("kafka", "tansu"),
+        default="kafka",
+        help="kafka (default; durable on --data-dir) or tansu (memory only: NOT durable)",
+    )
+    broker.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="Kafka's data directory (default: a temporary one, removed at stop)",
+    )
 
     add("worker", cmd_worker, "run a stream worker (several share the partitions)", kafka=True)
 
@@ -340,6 +369,14 @@ def build_parser() -> argparse.ArgumentParser:
         "sample wires, a drop folder and a live tail",
     )
     run.add_argument("--no-samples", action="store_true", help="do not feed the sample wires")
+    run.add_argument(
+        "--broker",
+        dest="broker_kind",
+        choices=("kafka", "tansu"),
+        default="kafka",
+        help="kafka (default: Apache Kafka, data kept in WIRES_DATA_DIR/kafka) or tansu "
+        "(no Java needed, memory only: NOT durable, a restart loses every story)",
+    )
     return parser
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 TOPIC_RAW = "wires.raw"
 # Enriched stories keyed by story id, before versioning (internal to the workers).
-TOPIC_STORIES = "wires.stories"
 TOPIC_ENRICHED = "wires.enriched"
 TOPIC_DEADLETTER = "wires.deadletter"
 
@@ -52,6 +51,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WIRES_HEARTBEAT_INTERVAL", "1.0", "Group heartbeat interval, seconds."),
     Setting("WIRES_REBALANCE_TIMEOUT", "10.0", "Group rebalance timeout, seconds."),
     Setting("WIRES_COMMIT_INTERVAL", "1.0", "Seconds between offset commits."),
+    Setting(
+        "WIRES_BROKER_KIND",
+        "kafka",
+        "`kafka`, or `tansu`: Tansu's workarounds on, idempotent producers off.",
+    ),
     Setting("WIRES_MAX_STORY_BYTES", "1048576", "Largest raw story accepted, bytes."),
     Setting("WIRES_MAX_STORY_LINES", "5000", "Most lines a raw story may have."),
     Setting(
@@ -67,6 +71,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("WIRES_INGEST_RATE", "50", "HTTP ingest stories per second allowed per token."),
     Setting("WIRES_INGEST_BURST", "200", "HTTP ingest burst above the rate per token."),
+    Setting(
+        "WIRES_INGEST_BODY_TIMEOUT",
+        "30",
+        "Seconds a client has to send a request body to the ingest (then 408).",
+    ),
+    Setting(
+        "WIRES_INGEST_MAX_REQUESTS",
+        "64",
+        "Requests the ingest serves at once; more are answered 503 with Retry-After.",
+    ),
     Setting("WIRES_SECURITY_PROTOCOL", "PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."),
     Setting("WIRES_SASL_MECHANISM", "", "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512."),
     Setting("WIRES_SASL_USERNAME", "", "SASL user name."),
@@ -95,12 +109,15 @@ class Settings:
     heartbeat_interval: float = 1.0
     rebalance_timeout: float = 10.0
     commit_interval: float = 1.0
+    broker_kind: str = "kafka"
     max_story_bytes: int = 1_048_576
     max_story_lines: int = 5000
     versions_ttl: float = 604_800.0
     ingest_tokens: str = field(default="", repr=False)
     ingest_rate: float = 50.0
     ingest_burst: int = 200
+    ingest_body_timeout: float = 30.0
+    ingest_max_requests: int = 64
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = ""
     sasl_username: str = ""
@@ -112,6 +129,16 @@ class Settings:
     def ingest_feeds(self) -> dict[str, str]:
         """``WIRES_INGEST_TOKENS`` as token -> feed name."""
         return {token: feed for feed, token in _token_entries(self.ingest_tokens)}
+
+    @property
+    def tansu(self) -> bool:
+        """True for the memory-only Tansu broker (``WIRES_BROKER_KIND=tansu``)."""
+        return self.broker_kind == "tansu"
+
+    @property
+    def idempotent(self) -> bool:
+        """Idempotent producers: everywhere but on Tansu, which lacks InitProducerId."""
+        return not self.tansu
 
     @property
     def bootstrap_servers(self) -> list[str]:
@@ -217,7 +244,13 @@ def _validate(s: Settings) -> None:
                 "WIRES_INGEST_TOKENS: each entry must be feed:token with a token of 16+ "
                 "characters (the entry is not shown: it holds a secret)"
             )
+    if s.broker_kind not in ("kafka", "tansu"):
+        raise ConfigError("WIRES_BROKER_KIND must be kafka or tansu")
     if s.versions_ttl <= 0:
         raise ConfigError("WIRES_VERSIONS_TTL must be positive")
     if s.ingest_rate <= 0 or s.ingest_burst < 1:
         raise ConfigError("WIRES_INGEST_RATE and WIRES_INGEST_BURST must be positive")
+    if s.ingest_body_timeout <= 0 or s.ingest_max_requests < 1:
+        raise ConfigError(
+            "WIRES_INGEST_BODY_TIMEOUT and WIRES_INGEST_MAX_REQUESTS must be positive"
+        )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -37,6 +38,8 @@ MALFORMED_ENVELOPE = "malformed_envelope"
 UNDECODABLE = "undecodable"
 EMPTY = "empty"
 ENGINE_ERROR = "engine_error"
+HEADERS_TOO_LARGE = "headers_too_large"
+KEY_TOO_LARGE = "key_too_large"
 PUBLISH_FAILED = "publish_failed"
 REASONS = (
     TOO_LARGE,
@@ -46,6 +49,8 @@ REASONS = (
     EMPTY,
     ENGINE_ERROR,
     PUBLISH_FAILED,
+    HEADERS_TOO_LARGE,
+    KEY_TOO_LARGE,
 )
 
 
@@ -79,6 +84,39 @@ def iso_from_millis(millis: int) -> str:
     return iso_utc(dt.datetime.fromtimestamp(millis / 1000, dt.UTC))
 
 
+# What may surround a story, one definition for the worker, `feed` and ingest alike.
+# Nothing limited them: a 2 KB story with a 4 MB ``wires-id`` header made an event
+# and a dead letter too large to publish, which stopped every worker that read it.
+MAX_HEADERS = 32
+MAX_HEADER_BYTES = 1024  # one header, name and value together
+MAX_KEY_BYTES = 512
+MAX_ERROR_CHARS = 1000  # of a dead letter's error text
+
+
+def _header_size(name: str, value: bytes | str | None) -> int:
+    size = len(value) if isinstance(value, bytes) else len(str(value or "").encode())
+    return len(name.encode()) + size
+
+
+def check_envelope(
+    key: bytes | None, headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None
+) -> None:
+    """Refuse a message whose key or headers are over the limits (:class:`BadMessage`)."""
+    if key is not None and len(key) > MAX_KEY_BYTES:
+        raise BadMessage(KEY_TOO_LARGE, f"key of {len(key)} bytes, above {MAX_KEY_BYTES}")
+    if not headers:
+        return
+    pairs = list(headers.items() if isinstance(headers, Mapping) else headers)
+    if len(pairs) > MAX_HEADERS:
+        raise BadMessage(HEADERS_TOO_LARGE, f"{len(pairs)} headers, above {MAX_HEADERS}")
+    for name, value in pairs:
+        if (size := _header_size(name, value)) > MAX_HEADER_BYTES:
+            raise BadMessage(
+                HEADERS_TOO_LARGE,
+                f"header {name[:64]!r} of {size} bytes, above {MAX_HEADER_BYTES}",
+            )
+
+
 def parse_raw(
     value: bytes | None,
     headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None = None,
@@ -86,13 +124,16 @@ def parse_raw(
     timestamp_ms: int | None = None,
     max_bytes: int | None = None,
     max_lines: int | None = None,
+    key: bytes | None = None,
 ) -> RawStory:
     """Unpack one ``wires.raw`` message.
 
     ``timestamp_ms`` (the Kafka message time) is the received time when the
     message carries none. Raises :class:`BadMessage` with a reason: a story
-    over ``max_bytes`` or ``max_lines`` is refused before any reading of it.
+    over ``max_bytes`` or ``max_lines``, or with a key or headers over the limits of
+    :func:`check_envelope`, is refused before any reading of it.
     """
+    check_envelope(key, headers)
     if value is None or not value.strip():
         raise BadMessage(EMPTY, "empty message")
     if max_bytes is not None and len(value) > max_bytes:
@@ -112,7 +153,7 @@ def parse_raw(
         meta=Meta(
             received_at=_checked_time(head.get(HEADER_RECEIVED_AT), HEADER_RECEIVED_AT)
             or fallback_time,
-            feed=head.get(HEADER_FEED),
+            feed=clean_feed(head.get(HEADER_FEED)),
             original_id=head.get(HEADER_ID),
             path=head.get(HEADER_PATH),
         ),
@@ -152,11 +193,24 @@ def _parse_envelope(value: bytes, head: dict[str, str], fallback_time: str | Non
         text=text,
         meta=Meta(
             received_at=_checked_time(envelope.get("received_at"), "received_at") or fallback_time,
-            feed=envelope.get("feed") or head.get(HEADER_FEED),
+            feed=clean_feed(envelope.get("feed") or head.get(HEADER_FEED)),
             original_id=envelope.get("id") or head.get(HEADER_ID),
             path=envelope.get("path") or head.get(HEADER_PATH),
         ),
     )
+
+
+_NOT_IN_A_FEED_NAME = re.compile(
+    r"[\x00-\x1f\x7f-\x9f<>\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def clean_feed(name: str | None) -> str | None:
+    """A feed name as dashboards, metrics labels and logs may show it: no controls, no
+    markup brackets, no invisible or bidi characters, at most 100 characters."""
+    if not name:
+        return None
+    return _NOT_IN_A_FEED_NAME.sub("", name).strip()[:100] or None
 
 
 def normalise_time(value: str) -> str:
@@ -176,14 +230,25 @@ def normalise_time(value: str) -> str:
         raise ValueError(f"{value!r} is outside the range of UTC times") from None
 
 
+# How far ahead of this machine's clock a received time may be (clock skew between the
+# sender and us); beyond it, 9999-12-31 say, the time is wrong and would sort the story
+# above every real one and push its dateline's year out.
+MAX_CLOCK_SKEW = dt.timedelta(days=1)
+
+
 def _checked_time(value: str | None, name: str) -> str | None:
-    """:func:`normalise_time`, or a BadMessage naming the field."""
+    """:func:`normalise_time`, or a BadMessage naming the field (not a time, or a time
+    more than :data:`MAX_CLOCK_SKEW` ahead of now)."""
     if not value:
         return None
     try:
-        return normalise_time(value)
+        normal = normalise_time(value)
     except ValueError:
         raise BadMessage(MALFORMED_ENVELOPE, f"{name} is not an ISO 8601 time: {value!r}") from None
+    moment = dt.datetime.fromisoformat(normal.replace("Z", "+00:00"))
+    if moment - dt.datetime.now(dt.UTC) > MAX_CLOCK_SKEW:
+        raise BadMessage(MALFORMED_ENVELOPE, f"{name} is in the future: {value!r}")
+    return normal
 
 
 @dataclass(slots=True, kw_only=True)
@@ -203,6 +268,8 @@ class DeadLetter:
     payload_bytes: int = 0
     payload_omitted: bool = False  # too big to carry: read it at topic/partition/offset
     payload_preview: str = ""
+    headers_omitted: list[str] = field(default_factory=list)  # "name (N bytes)", over limits
+    key_omitted: bool = False  # over MAX_KEY_BYTES: read it at topic/partition/offset
 
     @classmethod
     def of(
@@ -220,27 +287,49 @@ class DeadLetter:
         max_payload_bytes: int | None = None,
     ) -> DeadLetter:
         """A dead letter for ``error``. A payload over ``max_payload_bytes`` (a message
-        above the story limit) is not copied, so the letter itself always fits on the
-        topic; it stays on the raw topic at ``topic``/``partition``/``offset``."""
+        above the story limit), a key or headers over the limits of
+        :func:`check_envelope` are not copied but named, so the letter itself always
+        fits on the topic; the original stays on ``topic``/``partition``/``offset``."""
         payload = payload or b""
         omitted = max_payload_bytes is not None and len(payload) > max_payload_bytes
+        kept, left_out = _fitting_headers(headers)
+        key_fits = key is None or len(key) <= MAX_KEY_BYTES
         return cls(
             reason=reason or getattr(error, "reason", ENGINE_ERROR),
-            error=str(error) or type(error).__name__,
+            error=(str(error) or type(error).__name__)[:MAX_ERROR_CHARS],
             failed_at=iso_utc(now or dt.datetime.now(dt.UTC)),
             topic=topic,
             partition=partition,
             offset=offset,
-            key=key.decode("utf-8", "replace") if key else None,
-            headers=_headers(headers),
+            key=key.decode("utf-8", "replace") if key and key_fits else None,
+            headers=_headers(kept),
             payload_base64="" if omitted else base64.b64encode(payload).decode("ascii"),
             payload_bytes=len(payload),
             payload_omitted=omitted,
             payload_preview=payload[:200].decode("utf-8", "replace"),
+            headers_omitted=left_out,
+            key_omitted=not key_fits,
         )
 
 
+def _fitting_headers(
+    headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None,
+) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The headers a dead letter can carry (within the limits), and the others named."""
+    if not headers:
+        return [], []
+    kept: list[tuple[str, bytes]] = []
+    left_out: list[str] = []
+    for name, value in headers.items() if isinstance(headers, Mapping) else headers:
+        size = _header_size(name, value)
+        if size > MAX_HEADER_BYTES or len(kept) >= MAX_HEADERS:
+            left_out.append(f"{name[:64]} ({size} bytes)")
+        else:
+            kept.append((name, value))
+    return kept, left_out[:MAX_HEADERS]
+
+
 def story_key(story: Story) -> bytes:
-    """The message key of wires.stories and wires.enriched: the id all versions of the
+    """The message key of GROUP-stories and wires.enriched: the id all versions of the
     story share, so they stay in one partition, in order."""
     return story.story_id.encode()

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
 from tqdm import tqdm
 
 from pipeline import events, topics
@@ -40,15 +40,23 @@ _REQUEST_HEADROOM = 64 * 1024
 _PROGRESS_FROM = 50  # show a progress bar from this many stories
 
 
+# A failure that is the broker's, not the story's: the drop folder keeps the file to
+# send again (a broker away longer than the producer's max_block_ms included).
+NOT_ACKNOWLEDGED = "not acknowledged"
+
+
 @dataclass(slots=True)
 class FeedReport:
     """What a feed run did: acknowledged stories and failures with their reasons."""
 
     sent: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    not_sent: int = 0  # stories left when the run was interrupted (Ctrl-C, SIGTERM)
 
     def summary(self) -> str:
         text = f"sent {self.sent}, failed {len(self.failed)}"
+        if self.not_sent:
+            text += f", interrupted: {self.not_sent} not sent"
         return text + "".join(f"\n  {name}: {reason}" for name, reason in self.failed)
 
 
@@ -63,12 +71,15 @@ def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
     options: dict[str, object] = {
         "bootstrap_servers": settings.bootstrap_servers,
         "acks": "all",
-        # Not idempotent: after a restart of the embedded broker an idempotent
-        # producer retries UnknownProducerId for ever. At-least-once tolerates the
-        # rare repeat a retry can make; consumers drop repeats by id.
-        "enable_idempotence": False,
+        # Idempotent, so a retry after a lost ack (a leader change, a broker restart)
+        # does not write the story twice. Off only where the broker lacks
+        # InitProducerId (Tansu: WIRES_BROKER_KIND=tansu, set by its client_env()).
+        "enable_idempotence": settings.idempotent,
         "linger_ms": 5,
-        "retries": 5,
+        # Retries without a count, bounded by time: just after a broker (re)start its
+        # partitions answer NotLeaderForPartition for a few seconds, longer than five
+        # retries at 100 ms last. Safe with idempotence: order and no doubles hold.
+        "delivery_timeout_ms": 120_000,
         "max_request_size": settings.max_story_bytes + _REQUEST_HEADROOM,
         "client_id": "wires-feed",
         **settings.kafka_python_security(),
@@ -125,8 +136,14 @@ def feed(
     stdin: BinaryIO | None = None,
     progress: TextIO | None = sys.stderr,
     timeout: float = 60.0,
+    interruptible: bool = True,
 ) -> FeedReport:
-    """Send every story in ``paths``; return once each is acknowledged or failed."""
+    """Send every story in ``paths``; return once each is acknowledged or failed.
+
+    Interrupted (KeyboardInterrupt: Ctrl-C, or SIGTERM as the CLI maps it), it stops
+    sending, still waits for what was sent, and reports how many were not sent; with
+    ``interruptible=False`` the interrupt goes to the caller (the drop folder leaves
+    its files in place, to be sent on the next start)."""
     report = FeedReport()
     sources = list(stories_in(paths))
     pending: list[tuple[str, object]] = []
@@ -137,32 +154,13 @@ def feed(
         desc="feeding",
         disable=progress is None or len(sources) < _PROGRESS_FROM,
     )
-    for source in sources:
-        name = "<stdin>" if source is None else str(source)
-        try:
-            data = (stdin or sys.stdin.buffer).read() if source is None else source.read_bytes()
-        except OSError as error:
-            report.failed.append((name, f"cannot read: {error.strerror or error}"))
-            bar.update()
-            continue
-        try:
-            future = producer.send(
-                TOPIC_RAW,
-                key=None if source is None else source.name.encode(),
-                value=data,
-                headers=headers(
-                    feed=feed_name,
-                    received_at=received_at or iso_utc(dt.datetime.now(dt.UTC)),
-                    path=None if source is None else str(source),
-                    original_id=None if source is None else source.name,
-                ),
-            )
-        except KafkaError as error:
-            report.failed.append((name, f"not sent: {error}"))
-            bar.update()
-            continue
-        future.add_both(lambda _result: bar.update())
-        pending.append((name, future))
+    try:
+        for source in sources:
+            _send_one(source, producer, report, pending, bar, feed_name, received_at, stdin)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        report.not_sent = len(sources) - len(pending) - len(report.failed)
     producer.flush(timeout=timeout)
     bar.close()
     for name, future in pending:
@@ -170,8 +168,52 @@ def feed(
             future.get(timeout=timeout)  # type: ignore[attr-defined]
             report.sent += 1
         except KafkaError as error:
-            report.failed.append((name, f"not acknowledged: {error}"))
+            report.failed.append((name, f"{NOT_ACKNOWLEDGED}: {error}"))
     return report
+
+
+def _send_one(
+    source: Path | None,
+    producer: KafkaProducer,
+    report: FeedReport,
+    pending: list[tuple[str, object]],
+    bar: tqdm,
+    feed_name: str | None,
+    received_at: str | None,
+    stdin: BinaryIO | None,
+) -> None:
+    """Read one story and hand it to the producer (its future joins ``pending``)."""
+    name = "<stdin>" if source is None else str(source)
+    try:
+        data = (stdin or sys.stdin.buffer).read() if source is None else source.read_bytes()
+    except OSError as error:
+        report.failed.append((name, f"cannot read: {error.strerror or error}"))
+        bar.update()
+        return
+    key = None if source is None else source.name.encode()
+    head = headers(
+        feed=feed_name,
+        received_at=received_at or iso_utc(dt.datetime.now(dt.UTC)),
+        path=None if source is None else str(source),
+        original_id=None if source is None else source.name,
+    )
+    try:
+        events.check_envelope(key, head)  # the worker's limits, refused here first
+        future = producer.send(TOPIC_RAW, key=key, value=data, headers=head)
+    except events.BadMessage as error:
+        report.failed.append((name, f"refused ({error.reason}): {error}"))
+        bar.update()
+        return
+    except KafkaTimeoutError as error:  # no broker took it within max_block_ms
+        report.failed.append((name, f"{NOT_ACKNOWLEDGED} (broker away): {error}"))
+        bar.update()
+        return
+    except KafkaError as error:
+        report.failed.append((name, f"not sent: {error}"))
+        bar.update()
+        return
+    future.add_both(lambda _result: bar.update())
+    pending.append((name, future))
 
 
 class DropFolder:
@@ -222,11 +264,12 @@ class DropFolder:
             feed_name=self.feed_name,
             progress=None,
             timeout=self.timeout,
+            interruptible=False,
         )
         failed = dict(report.failed)
         for path in files:
             reason = failed.get(str(path))
-            if reason is not None and reason.startswith("not acknowledged"):
+            if reason is not None and reason.startswith(NOT_ACKNOWLEDGED):
                 continue  # broker trouble: leave it here to retry on the next poll
             target = _move_to(path, self.folder / (FAILED if reason else DONE))
             if reason:

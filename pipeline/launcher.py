@@ -1,8 +1,10 @@
 """``run``: the whole pipeline on one machine, stopped cleanly by Ctrl-C.
 
-Starts the embedded broker, creates the topics, starts a worker and the web
-dashboard (child processes, as in production), feeds the sample wires, watches
-a drop folder and tails the enriched topic in the foreground. On Ctrl-C it
+Starts the embedded broker (Apache Kafka with its data in ``WIRES_DATA_DIR/kafka``, so a
+second ``run`` finds the stories, offsets and versions of the first; or, with
+``--broker tansu``, the memory-only Tansu, which is not durable), creates the topics,
+starts a worker and the web dashboard (child processes, as in production), feeds the
+sample wires, watches a drop folder and tails the enriched topic in the foreground. On Ctrl-C it
 stops the feeder, the dashboard, the worker (so it commits), then the broker.
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipeline import feed, tail, topics
-from pipeline.broker import EmbeddedBroker, free_port, port_is_free
+from pipeline.broker import NOT_DURABLE, KafkaBroker, free_port, make_broker, port_is_free
 from pipeline.config import Settings
 
 _STOP_TIMEOUT = 20.0
@@ -59,22 +61,48 @@ class Child:
             self.proc.wait()
 
 
-def run(settings: Settings, *, feed_samples: bool = True, out: TextIO = sys.stdout) -> int:
+DEFAULT_PORT = 9092
+
+
+def broker_dir(settings: Settings) -> Path:
+    """Where ``run`` keeps Kafka's data: topics, stories, offsets, changelogs."""
+    return Path(settings.data_dir) / "kafka"
+
+
+def run(
+    settings: Settings,
+    *,
+    feed_samples: bool = True,
+    broker: str = "kafka",
+    out: TextIO = sys.stdout,
+) -> int:
     inbox = Path(settings.data_dir) / "inbox"
     logs = Path(settings.data_dir) / "logs"
+    if threading.current_thread() is threading.main_thread():
+        # SIGTERM (kill, timeout, a service manager) stops everything as Ctrl-C does;
+        # by default it would end this process alone and orphan the worker and the
+        # dashboard (the broker dies with its parent).
+        signal.signal(signal.SIGTERM, _interrupt)
     with ExitStack() as stack:
-        print("starting the embedded broker ...", file=out, flush=True)
-        broker = stack.enter_context(EmbeddedBroker())
+        port = DEFAULT_PORT if port_is_free(DEFAULT_PORT) else None
+        if broker == "kafka":
+            where = broker_dir(settings)
+            again = " (again: earlier stories kept)" if (where / "kafka-logs").is_dir() else ""
+            print(f"starting Apache Kafka, data in {where}/{again} ...", file=out, flush=True)
+        else:
+            print(f"starting Tansu: {NOT_DURABLE} ...", file=out, flush=True)
+        embedded = stack.enter_context(make_broker(broker, broker_dir(settings), port))
         settings = dataclasses.replace(
             settings,
-            broker=broker.bootstrap,
+            broker=embedded.bootstrap,
+            broker_kind=embedded.kind,
             metrics_port=_port_or_free(settings.metrics_port, settings.bind),
             dashboard_port=_port_or_free(settings.dashboard_port, settings.bind),
         )
         topics.ensure_topics(settings)
         env = {
             **os.environ,
-            **broker.client_env(),
+            **embedded.client_env(),
             "WIRES_METRICS_PORT": str(settings.metrics_port),
             "WIRES_DASHBOARD_PORT": str(settings.dashboard_port),
         }
@@ -94,13 +122,21 @@ def run(settings: Settings, *, feed_samples: bool = True, out: TextIO = sys.stdo
         stack.callback(watcher.join, 10)
         stack.callback(drop.stop)
 
-        pids = [worker.proc.pid, dashboard.proc.pid, broker.pid]
-        print(_where_to_look(settings, inbox, logs, pids), file=out, flush=True)
+        pids = [worker.proc.pid, dashboard.proc.pid, embedded.pid]
+        if isinstance(embedded, KafkaBroker):
+            kept = f"Apache Kafka, data in {embedded.data_dir}/ (make clean wipes it)"
+        else:
+            kept = f"Tansu: {NOT_DURABLE}"
+        print(_where_to_look(settings, inbox, logs, pids, kept), file=out, flush=True)
         with suppress(KeyboardInterrupt):
             tail.tail(settings, out=out, from_beginning=True)
         print("\nstopping: drop folder, dashboard, worker, broker ...", file=out, flush=True)
     print("stopped.", file=out, flush=True)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _port_or_free(port: int, host: str) -> int:
@@ -111,7 +147,9 @@ def _port_or_free(port: int, host: str) -> int:
     return free_port(host)
 
 
-def _where_to_look(settings: Settings, inbox: Path, logs: Path, pids: list[int | None]) -> str:
+def _where_to_look(
+    settings: Settings, inbox: Path, logs: Path, pids: list[int | None], kept: str
+) -> str:
     python = Path(sys.executable)
     host = settings.bind
     return "\n".join(
@@ -122,12 +160,14 @@ def _where_to_look(settings: Settings, inbox: Path, logs: Path, pids: list[int |
             f"  metrics     http://{host}:{settings.metrics_port}/metrics",
             f"  drop folder {inbox}/   (copy story files in; they move to done/ once sent)",
             f"  broker      {settings.broker}   (export WIRES_BROKER={settings.broker})",
+            f"              {kept}",
             f"  feed        {python} -m pipeline feed --broker {settings.broker} FILE...",
             f"  tail        {python} -m pipeline tail --broker {settings.broker} --from-beginning",
             f"  logs        {logs}/worker.log, {logs}/dashboard.log",
             f"  processes   worker, dashboard, broker: {' '.join(str(p) for p in pids if p)}",
             "  Ctrl-C stops everything.",
             "",
-            "Enriched stories as they arrive (time, agency, section, place, headline):",
+            "Enriched stories as they arrive (time, version, agency, section, place, headline;"
+            " 'rep': an exact repeat of a version already seen):",
         ]
     )

@@ -9,10 +9,16 @@ rules use exactly these names (a test checks them against this module).
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, make_wsgi_app
 
 from pipeline import __version__
+from pipeline.liveness import Liveness
 from pipeline.processor import DeadLettered, Outcome
 from pipeline.text.learned import MAX_FEEDS
 
@@ -27,8 +33,16 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 class PipelineMetrics:
     """Every metric a worker exports."""
 
-    def __init__(self, registry: CollectorRegistry, *, worker: str, group: str) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry,
+        *,
+        worker: str,
+        group: str,
+        liveness: Liveness | None = None,
+    ) -> None:
         self.registry = registry
+        self.liveness = liveness or Liveness()
         self.received = Counter(
             "wires_stories_received", "Raw messages read from wires.raw.", registry=registry
         )
@@ -93,14 +107,38 @@ class PipelineMetrics:
             ["partition"],
             registry=registry,
         )
-        self.up = Gauge("wires_worker_up", "1 while the worker runs.", registry=registry)
+        self.offsets_reset = Counter(
+            "wires_offsets_reset",
+            "Committed offsets found outside the log on assignment: past_end (read again"
+            " from the start) or before_start (expired unprocessed).",
+            ["topic", "partition", "why"],
+            registry=registry,
+        )
+        self.up = Gauge(
+            "wires_worker_up",
+            "1 while the worker's event loop turns and it gets through its backlog.",
+            registry=registry,
+        )
+        self.loop_age = Gauge(
+            "wires_loop_heartbeat_age_seconds",
+            "Seconds since the worker's event loop last beat (every second when well).",
+            registry=registry,
+        )
+        self.processed_age = Gauge(
+            "wires_last_processed_age_seconds",
+            "Seconds since the worker last finished a message (or since it started).",
+            registry=registry,
+        )
         self.info = Info("wires_worker", "Worker version and identity.", registry=registry)
         self.info.info({"version": __version__, "worker": worker, "group": group})
-        self.up.set(1)
+        self.up.set_function(lambda: float(self.liveness.status().healthy))
+        self.loop_age.set_function(lambda: self.liveness.status().loop_age)
+        self.processed_age.set_function(lambda: self.liveness.status().processed_age)
         self._lag_partitions: set[int] = set()
 
     def observe(self, outcome: Outcome, raw_bytes: int) -> None:
         """Count one raw message through the text engine."""
+        self.liveness.processed()
         self.received.inc()
         self.bytes_in.inc(raw_bytes)
         if isinstance(outcome, DeadLettered):
@@ -139,6 +177,10 @@ class PipelineMetrics:
             moment = now or dt.datetime.now(dt.UTC)
             self.latency_seconds.observe(max(0.0, (moment - received).total_seconds()))
 
+    def offset_reset(self, topic: str, partition: int, committed: int, now: int, why: str) -> None:
+        """Count a committed offset found outside the log (a workarounds listener)."""
+        self.offsets_reset.labels(topic, str(partition), why).inc()
+
     def set_lag(self, lag: dict[int, int]) -> None:
         """Lag per partition now assigned; partitions no longer assigned are dropped."""
         for partition in self._lag_partitions - lag.keys():
@@ -146,3 +188,47 @@ class PipelineMetrics:
         for partition, value in lag.items():
             self.consumer_lag.labels(str(partition)).set(value)
         self._lag_partitions = set(lag)
+        self.liveness.set_lag(sum(lag.values()))
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # a scrape every few seconds is not news
+
+
+def metrics_app(registry: CollectorRegistry, liveness: Liveness) -> Callable:
+    """WSGI: ``/healthz`` from :class:`Liveness` (200 or 503 with the reason as JSON),
+    anything else the Prometheus exposition."""
+    metrics = make_wsgi_app(registry)
+
+    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != "/healthz":
+            return metrics(environ, start_response)
+        status = liveness.status()
+        body = orjson.dumps(
+            {
+                "status": "ok" if status.healthy else "stalled",
+                "reason": status.reason,
+                "loop_heartbeat_age_seconds": round(status.loop_age, 3),
+                "last_processed_age_seconds": round(status.processed_age, 3),
+                "lag": status.lag,
+            }
+        )
+        code = "200 OK" if status.healthy else "503 Service Unavailable"
+        start_response(code, [("Content-Type", "application/json")])
+        return [body]
+
+    return app
+
+
+def serve(port: int, addr: str, registry: CollectorRegistry, liveness: Liveness) -> int:
+    """Serve :func:`metrics_app` from a daemon thread; returns the port (``0`` picks one)."""
+    server = make_server(
+        addr, port, metrics_app(registry, liveness), _Server, handler_class=_QuietHandler
+    )
+    threading.Thread(target=server.serve_forever, daemon=True, name="metrics").start()
+    return int(server.server_port)

@@ -85,6 +85,7 @@ def process(
             timestamp_ms=message.timestamp_ms,
             max_bytes=max_bytes,
             max_lines=max_lines,
+            key=message.key,
         )
         feed = None
         if learner is None:
@@ -129,4 +130,5 @@ def dead_letter(
         key=message.key,
         headers=message.headers,
     )
-    return DeadLettered(key=message.key, value=events.encode(letter), letter=letter)
+    key = None if letter.key_omitted else message.key
+    return DeadLettered(key=key, value=events.encode(letter), letter=letter)

@@ -79,6 +79,47 @@ async def _wait(stop: asyncio.Event) -> None:
             loop.remove_signal_handler(sig)
 
 
+class RepeatFilter(logging.Filter):
+    """Let a message (by its format string) through once per ``every`` seconds; the
+    next one that passes says how many were held back. The Kafka clients log each
+    failed retry while a broker is away, several a second, for as long as it is."""
+
+    def __init__(self, every: float = 10.0) -> None:
+        super().__init__()
+        self.every = every
+        self._seen: dict[tuple[str, object], list[float]] = {}  # key -> [last, held]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.msg)
+        entry = self._seen.get(key)
+        now = record.created
+        if entry is not None and now - entry[0] < self.every:
+            entry[1] += 1
+            return False
+        if entry is not None and entry[1]:
+            record.msg = f"{record.msg} ({int(entry[1])} like it in the last {self.every:.0f} s)"
+        if len(self._seen) > 1000:
+            self._seen.clear()  # bounded: a few message formats repeat, not thousands
+        self._seen[key] = [now, 0]
+        return True
+
+
+# The clients' loggers whose retries repeat while a broker is away.
+KAFKA_CLIENT_LOGGERS = (
+    "aiokafka",  # aiokafka.client logs under the package's name
+    "aiokafka.conn",
+    "aiokafka.consumer.fetcher",
+    "aiokafka.consumer.group_coordinator",
+    "aiokafka.producer.sender",
+)
+
+
+def quiet_repeats(names: tuple[str, ...] = KAFKA_CLIENT_LOGGERS, every: float = 10.0) -> None:
+    """Install a :class:`RepeatFilter` on each of the loggers ``names``."""
+    for name in names:
+        logging.getLogger(name).addFilter(RepeatFilter(every))
+
+
 def setup_logging(level: str) -> None:
     """The log format every long-running command uses."""
     logging.basicConfig(

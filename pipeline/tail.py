@@ -39,12 +39,15 @@ class Filters:
 
 
 def format_line(event: dict) -> str:
-    """``21:04:05  EFE      politics              Nur-Sultan       Kazakhstan endorses ...``"""
+    """``21:04:05  v1     EFE      politics              Nur-Sultan       Kazakhstan ...``
+
+    The second column is the story's version, ``rep`` after it for an exact repeat."""
     stamp = (event.get("processed_at") or "")[11:19]
+    version = f"v{event.get('version') or '?'}" + (" rep" if event.get("duplicate") else "")
     section = (event.get("section") or {}).get("label") or "-"
     place = (event.get("dateline") or {}).get("place") or "-"
     return (
-        f"{stamp:8}  {(event.get('agency') or '-'):<8} {section[:28]:<28} "
+        f"{stamp:8}  {version:<6} {(event.get('agency') or '-'):<8} {section[:28]:<28} "
         f"{place[:18]:<18} {event.get('headline') or '(no headline)'}"
     )
 
@@ -97,7 +100,7 @@ def assigned_consumer(
     if from_beginning:
         consumer.seek_to_beginning(*tps)
     else:
-        for tp, offset in workarounds.end_offsets(consumer, tps).items():
+        for tp, offset in workarounds.end_offsets(consumer, tps, tansu=settings.tansu).items():
             consumer.seek(tp, offset)
     return consumer
 

@@ -9,17 +9,19 @@ remap keys): its real partition count is logged and returned so callers can adap
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Iterable
 
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaConfigurationError, KafkaError
 
-from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, TOPIC_STORIES, Settings
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
 
 log = logging.getLogger(__name__)
 
-PIPELINE_TOPICS: tuple[str, ...] = (TOPIC_RAW, TOPIC_STORIES, TOPIC_ENRICHED, TOPIC_DEADLETTER)
+# Shared by every group: what feeds write and what subscribers read.
+SHARED_TOPICS: tuple[str, ...] = (TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER)
 # Largest message a topic takes, as a multiple of WIRES_MAX_STORY_BYTES: an enriched
 # event holds the story text twice (body and blocks), a dead letter 4/3 of it (base64).
 EVENT_SIZE_FACTOR = 4
@@ -35,11 +37,19 @@ def learned_changelog(settings: Settings) -> str:
     return f"{settings.group}-learned-changelog"
 
 
+def stories_topic(settings: Settings) -> str:
+    """The workers' hand-over from enriching to versioning, one per group.
+
+    Shared by all groups, a second group (a staging copy, a replay) read the first
+    group's hand-over too and every story came out four times (issue 15)."""
+    return f"{settings.group}-stories"
+
+
 def pipeline_topics(settings: Settings) -> dict[str, dict[str, str]]:
     """Every topic the workers use, with the Kafka topic configs they need."""
     big = {"max.message.bytes": str(EVENT_SIZE_FACTOR * settings.max_story_bytes)}
     return {
-        **{name: dict(big) for name in PIPELINE_TOPICS},
+        **{name: dict(big) for name in (*SHARED_TOPICS, stories_topic(settings))},
         versions_changelog(settings): {"cleanup.policy": "compact"},
         learned_changelog(settings): {"cleanup.policy": "compact", **big},
     }
@@ -134,20 +144,45 @@ def _connect(settings: Settings, deadline: float) -> KafkaAdminClient:
             raise
         except (KafkaError, OSError) as exc:
             left = deadline - time.monotonic()
+            why = _why_unreachable(settings)
             if left <= 0:
                 raise TopicError(
-                    f"broker {settings.broker} not reachable after {attempt} attempts: {exc}"
+                    f"broker {settings.broker} {why} after {attempt} attempts: {exc}"
                 ) from exc
             wait = min(delay, left)
             log.warning(
-                "broker %s not reachable yet (%s); retrying in %.1f s (%.0f s left)",
+                "broker %s %s (%s); retrying in %.1f s (%.0f s left)",
                 settings.broker,
+                why + " yet" * (why == "not reachable"),
                 type(exc).__name__,
                 wait,
                 left,
             )
             time.sleep(wait)
             delay = min(delay * 2, 2.0)
+
+
+def _why_unreachable(settings: Settings) -> str:
+    """``"not reachable"``, or, when a bootstrap address takes TCP connections, that the
+    Kafka handshake is what fails: a wrong security protocol or SASL setting read as
+    an absent broker before (issue 15)."""
+    for server in settings.bootstrap_servers:
+        host, _, port = server.rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=0.5):
+                pass
+        except (OSError, ValueError):
+            continue
+        if settings.security_protocol == "PLAINTEXT" and not settings.sasl_mechanism:
+            return f"answers on {server} but not as a Kafka broker yet"
+        sasl = f" and WIRES_SASL_MECHANISM={settings.sasl_mechanism}" * bool(
+            settings.sasl_mechanism
+        )
+        return (
+            f"answers on {server} but the Kafka handshake fails: check that "
+            f"WIRES_SECURITY_PROTOCOL={settings.security_protocol}{sasl} matches its listener"
+        )
+    return "not reachable"
 
 
 def _partition_counts(admin: KafkaAdminClient, names: list[str], deadline: float) -> dict[str, int]:

@@ -128,7 +128,12 @@ def train(folder: Path = TRAIN_DIR, out: Path = MODEL_PATH, *, validate: bool = 
     ]
     if validate:
         report.append(cross_validate(examples).render())
-    estimator = make_estimator().fit([e.text for e in examples], [e.label for e in examples])
+    # One BLAS thread: more threads sum in another order, and the exported model would
+    # differ in its last bits from one machine (or CI setting) to the next.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        estimator = make_estimator().fit([e.text for e in examples], [e.label for e in examples])
     version = f"sections-{_fingerprint(examples)}"
     export(estimator, out, version)
     report.append(

@@ -13,10 +13,18 @@ the bug it works around and says when it can go.
    committed without being processed. Patched in Faust's ``Recovery`` (seek to the
    committed offsets before resuming the stream partitions) and in its aiokafka
    consumer thread (an emptied partition set must not mean "fetch all"). Details in
-   the comment block of part 2. Remove when upstream seeks before it resumes.
+   the comment block of part 2. Remove when upstream seeks before it resumes. Still
+   needed on Kafka 4.4.0: without it each of 6 restarts lost 127-249 of 2,000 values
+   (``RESTART_WORKAROUND=0 pytest tests/stream/test_recovery_race.py -s``).
 
 3. Faust's fixed 1.5 s fetch wait -- made records wait up to that long before a
    Faust worker on Tansu saw them; shortened to 50 ms. See part 3.
+
+4. Faust's producers are not idempotent -- see part 4.
+5. Committed offsets outside the log are dropped silently by Faust -- after its seek,
+   a partition committed past its end is read again from the start, loudly. Part 5.
+6. aiokafka retries a failed metadata update at once, for ever, while its broker is
+   away (a core spun, ~3,800 log lines a second) -- a pause after each failure. Part 6.
 
 :func:`faust_settings` holds the group timings that make joins fast on Tansu.
 """
@@ -25,7 +33,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Settings
@@ -175,10 +183,14 @@ _PROBE_KEYS = (
 
 
 def end_offsets(
-    consumer: KafkaConsumer, partitions: Iterable[TopicPartition], timeout: float = 10.0
+    consumer: KafkaConsumer,
+    partitions: Iterable[TopicPartition],
+    timeout: float = 10.0,
+    *,
+    tansu: bool = False,
 ) -> dict[TopicPartition, int]:
-    """True log end offsets for kafka-python code (``KafkaConsumer.end_offsets`` is wrong
-    on Tansu, see the module docstring).
+    """True log end offsets for kafka-python code: ``KafkaConsumer.end_offsets`` on
+    Kafka; with ``tansu`` (where it is wrong, see the module docstring) corrected:
 
     Takes ``consumer.end_offsets`` and raises each value to the high watermark that a
     short-lived probe consumer (same connection settings, no group) reads from one
@@ -190,7 +202,7 @@ def end_offsets(
 
     tps = list(partitions)
     reported: dict[TopicPartition, int] = consumer.end_offsets(tps)
-    if not tps or consumer.config.get("isolation_level") == "read_committed":
+    if not tansu or not tps or consumer.config.get("isolation_level") == "read_committed":
         return reported
     config = {k: consumer.config[k] for k in _PROBE_KEYS if k in consumer.config}
     probe = KafkaConsumer(
@@ -419,6 +431,144 @@ def _install_fetch_wait_fix() -> None:
     _patch(AIOKafkaConsumerThread, "_create_worker_consumer", _create_worker_consumer)
 
 
+# -- 4. Faust's producer is not idempotent ----------------------------------------------
+#
+# Faust 0.15 passes ``enable_idempotence`` to aiokafka only inside a transaction
+# (``Producer._settings_extra``), and has no setting for it. Without it, a send
+# retried after a lost ack (a leader change, a broker restart) is written twice.
+# aiokafka 0.14 supports it with acks=all (which the app uses). Off when
+# ``WIRES_BROKER_KIND=tansu`` (Tansu lacks InitProducerId). Remove when Faust has a setting.
+
+_IDEMPOTENT = {"on": True}
+
+
+def set_idempotence(on: bool) -> None:
+    """Whether Faust's producers ask aiokafka for idempotence (see part 4)."""
+    _IDEMPOTENT["on"] = bool(on)
+
+
+def _install_idempotence() -> None:
+    from faust.transport.drivers.aiokafka import Producer
+
+    original = Producer._settings_extra
+
+    def _settings_extra(self: Any) -> Any:
+        extra = dict(original(self))
+        if _IDEMPOTENT["on"]:
+            extra.setdefault("enable_idempotence", True)
+            extra["acks"] = "all"
+        return extra
+
+    _patch(Producer, "_settings_extra", _settings_extra)
+
+
+# -- 5. Committed offsets outside the log are dropped silently -------------------------
+#
+# A broker that came back empty, a recreated topic or an offset reset leaves a group's
+# committed offsets past the end of a partition (or, after retention, before its
+# start). aiokafka resets its position by the reset policy, but Faust keeps the
+# committed offset as its *read offset* and drops, without a log line, every message
+# below it (``Consumer._drain_messages``: "DROPPED MESSAGE ROFF"), and will not commit
+# below it either: every story until the log grows past the old offsets is lost
+# (issue 15: 14,432 raw stories on an emptied broker). After Faust's seek to the
+# committed offsets, each partition whose committed offset is past its end is sought
+# to its earliest retained offset (the policy: read again; repeats are flagged by the
+# versions table), with an error line and a call to every listener (the worker counts
+# them in ``wires_offsets_reset_total``). One before the start only lost what the
+# retention deleted: said and counted, nothing to move. Test:
+# tests/stream/test_offsets.py. Remove when Faust reconciles committed offsets with the
+# log on assignment.
+
+# (topic, partition, committed offset, offset read from now on, why)
+OffsetListener = Callable[[str, int, int, int, str], None]
+OFFSET_LISTENERS: list[OffsetListener] = []
+
+
+async def _reconcile_offsets(consumer: Any) -> None:
+    """Seek partitions whose committed offset lies outside the log (see part 5)."""
+    committed = {tp: off for tp, off in consumer._committed_offset.items() if off is not None}
+    if not committed:
+        return
+    tps = list(committed)
+    earliest = await consumer.earliest_offsets(*tps)
+    ends = await consumer.highwaters(*tps)
+    for tp in tps:
+        start, end, offset = earliest.get(tp), ends.get(tp), committed[tp]
+        if start is None or end is None:
+            continue
+        if offset > end:
+            log.error(
+                "%s[%d]: committed offset %d is past the end of the log (%d): the broker"
+                " lost data or the topic was recreated; reading again from %d",
+                tp.topic,
+                tp.partition,
+                offset,
+                end,
+                start,
+            )
+            consumer._committed_offset[tp] = None
+            consumer._acked[tp] = []
+            consumer._acked_index[tp] = set()
+            await consumer.seek(tp, start)
+            why, now = "past_end", start
+        elif offset < start:
+            log.error(
+                "%s[%d]: committed offset %d is before the start of the log (%d):"
+                " %d messages expired unprocessed",
+                tp.topic,
+                tp.partition,
+                offset,
+                start,
+                start - offset,
+            )
+            why, now = "before_start", offset
+        else:
+            continue
+        for listener in OFFSET_LISTENERS:
+            listener(tp.topic, tp.partition, offset, now, why)
+
+
+def _install_offset_reconciliation() -> None:
+    from faust.transport.consumer import Consumer
+
+    original = Consumer.perform_seek
+
+    async def perform_seek(self: Any) -> None:
+        await original(self)
+        await _reconcile_offsets(self)
+
+    _patch(Consumer, "perform_seek", perform_seek)
+
+
+# -- 6. aiokafka retries metadata without a pause while its broker is away ------------
+#
+# ``AIOKafkaClient._md_synchronizer`` runs a metadata update each time something asks
+# for one (the fetcher and the group coordinator ask on every failed request) and a
+# failed update returns at once: with the broker down a worker spun a core and logged
+# ~3,800 lines a second ("Unable connect to node", "Unable to update metadata"),
+# measured on Kafka 4.4. A failed update now waits ``METADATA_RETRY_S`` before the
+# next. Test: tests/stream/test_faults.py (a worker whose broker is gone for 10 s).
+# Remove when aiokafka backs off there itself.
+
+METADATA_RETRY_S = 0.5
+
+
+def _install_metadata_backoff() -> None:
+    import asyncio
+
+    from aiokafka.client import AIOKafkaClient
+
+    original = AIOKafkaClient._metadata_update
+
+    async def _metadata_update(self: Any, cluster_metadata: Any, topics: Any) -> bool:
+        updated = await original(self, cluster_metadata, topics)
+        if not updated:
+            await asyncio.sleep(max(self._retry_backoff, METADATA_RETRY_S))
+        return updated
+
+    _patch(AIOKafkaClient, "_metadata_update", _metadata_update)
+
+
 # -- install / uninstall --------------------------------------------------------------
 
 
@@ -434,13 +584,21 @@ def installed() -> bool:
     return bool(_ORIGINALS)
 
 
-def install() -> None:
-    """Apply every workaround; safe to call more than once."""
-    if installed():
+_LISTOFFSETS_KEY = "aiokafka.consumer.fetcher.Fetcher._proc_offset_request"
+
+
+def install(*, tansu: bool = False) -> None:
+    """Apply the workarounds; Tansu's own (part 1) only with ``tansu``. Safe to call
+    more than once (a later ``tansu=True`` adds part 1)."""
+    if tansu and _LISTOFFSETS_KEY not in _ORIGINALS:
+        _install_listoffsets_fix()
+    if installed() and "faust.tables.recovery.Recovery._resume_streams" in _ORIGINALS:
         return
-    _install_listoffsets_fix()
     _install_recovery_fix()
     _install_fetch_wait_fix()
+    _install_idempotence()
+    _install_offset_reconciliation()
+    _install_metadata_backoff()
     log.debug("workarounds installed: %s", ", ".join(sorted(_ORIGINALS)))
 
 

@@ -11,11 +11,11 @@ import os
 import socket
 import time
 
-from prometheus_client import REGISTRY, start_http_server
+from prometheus_client import REGISTRY
 
 from pipeline import topics
 from pipeline.config import Settings
-from pipeline.serving import setup_logging
+from pipeline.serving import quiet_repeats, setup_logging
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,10 @@ def run(settings: Settings) -> int:
     from faust.worker import Worker
 
     from pipeline.app import create_app
-    from pipeline.metrics import PipelineMetrics
+    from pipeline.metrics import PipelineMetrics, serve
 
     setup_logging(settings.log_level)
+    quiet_repeats()  # a broker away: one line per kind of retry every 10 s
     logging.getLogger("kafka").setLevel(logging.WARNING)
     partitions = wait_for_topics(settings)
     log.info("topics ready on %s: %s", settings.broker, partitions)
@@ -52,8 +53,12 @@ def run(settings: Settings) -> int:
         REGISTRY, worker=f"{socket.gethostname()}-{os.getpid()}", group=settings.group
     )
     if settings.metrics_port:
-        start_http_server(settings.metrics_port, addr=settings.bind, registry=REGISTRY)
-        log.info("metrics on http://%s:%s/metrics", settings.bind, settings.metrics_port)
+        serve(settings.metrics_port, settings.bind, REGISTRY, metrics.liveness)
+        log.info(
+            "metrics on http://%s:%s/metrics, liveness on /healthz",
+            settings.bind,
+            settings.metrics_port,
+        )
     app = create_app(settings, metrics=metrics)
     worker = Worker(app, loglevel=settings.log_level.upper(), quiet=True)
     worker.execute_from_commandline()

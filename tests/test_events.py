@@ -158,3 +158,79 @@ def test_dead_letter_omits_a_payload_over_the_limit():
     assert big.payload_preview == "x" * 101  # a readable start is kept
     small = DeadLetter.of(BadMessage(events.EMPTY, "empty"), b"x" * 100, max_payload_bytes=100)
     assert not small.payload_omitted and base64.b64decode(small.payload_base64) == b"x" * 100
+
+
+def test_key_and_headers_over_the_limits_are_refused_with_their_reason():
+    story = b"Madrid, 2 jun (EFE).- Una historia corta."
+    with pytest.raises(BadMessage) as error:
+        parse_raw(story, [("wires-id", b"x" * events.MAX_HEADER_BYTES)])
+    assert error.value.reason == events.HEADERS_TOO_LARGE
+    with pytest.raises(BadMessage) as error:
+        parse_raw(story, [(f"h{n}", b"1") for n in range(events.MAX_HEADERS + 1)])
+    assert error.value.reason == events.HEADERS_TOO_LARGE
+    with pytest.raises(BadMessage) as error:
+        parse_raw(story, key=b"k" * (events.MAX_KEY_BYTES + 1))
+    assert error.value.reason == events.KEY_TOO_LARGE
+    at_limit = [("wires-id", b"x" * (events.MAX_HEADER_BYTES - len("wires-id")))]
+    assert parse_raw(story, at_limit, key=b"k" * events.MAX_KEY_BYTES).meta.original_id
+
+
+def test_a_dead_letter_names_what_it_could_not_carry():
+    big = [("wires-id", b"x" * 100_000), *[(f"h{n}", b"1") for n in range(40)]]
+    letter = DeadLetter.of(
+        BadMessage(events.HEADERS_TOO_LARGE, "y" * 50_000), b"story", key=b"k" * 9999, headers=big
+    )
+    assert letter.headers_omitted[0] == "wires-id (100008 bytes)"
+    assert len(letter.headers) == events.MAX_HEADERS and letter.key is None and letter.key_omitted
+    assert len(letter.error) == events.MAX_ERROR_CHARS
+    assert len(events.encode(letter)) < 10_000
+
+
+def test_feed_refuses_a_story_whose_headers_the_worker_would_refuse(tmp_path):
+    from pipeline import feed
+
+    class NoSend:
+        def send(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("sent a story the worker would dead-letter")
+
+        def flush(self, timeout: float | None = None) -> None:
+            pass
+
+    story = tmp_path / "story.txt"
+    story.write_bytes(b"Madrid, 2 jun (EFE).- Una historia corta.")
+    report = feed.feed([str(story)], NoSend(), feed_name="f" * 2000, progress=None)  # type: ignore[arg-type]
+    assert report.sent == 0
+    ((name, reason),) = report.failed
+    assert name == str(story) and reason.startswith("refused (headers_too_large)")
+
+
+def test_a_received_time_more_than_a_day_ahead_is_refused():
+    """Issue 15 (8): ``received_at`` 9999-12-31 was accepted."""
+    for when in ("9999-12-31T00:00:00Z", "2999-01-01T00:00:00+02:00"):
+        with pytest.raises(BadMessage, match="in the future") as error:
+            parse_raw(b"Una historia.", [("wires-received-at", when.encode())])
+        assert error.value.reason == events.MALFORMED_ENVELOPE
+        with pytest.raises(BadMessage, match="in the future"):
+            parse_raw(orjson.dumps({"text": "Una historia.", "received_at": when}))
+    soon = "2024-06-01T12:00:00Z"
+    assert parse_raw(b"Una historia.", [("wires-received-at", soon.encode())]).meta.received_at
+
+
+def test_bidi_overrides_and_isolates_never_reach_a_headline():
+    """Issue 15 (8): a right-to-left override in a headline made it read otherwise."""
+    story = enrich(
+        "Precios del caf\u202eé suben\n\nQuito, 4 jun (EFE).- Los precios del \u2066café\u2069"
+        " subieron hoy por tercera semana, según los exportadores del país.\n".encode()
+    )
+    assert story.headline == "Precios del café suben"
+    event = events.encode(story).decode()
+    assert not {"\u202e", "\u2066", "\u2069"} & set(event)
+
+
+def test_a_feed_name_loses_controls_markup_and_bidi_characters():
+    """Issue 15 (8): NUL and markup in ``wires-feed`` passed into ``source.feed``."""
+    head = [("wires-feed", "<b>wire\x00s</b>\u202e-feed".encode())]
+    assert parse_raw(b"Una historia.", head).meta.feed == "bwires/b-feed"
+    assert parse_raw(b"Una historia.", [("wires-feed", b"\x00<>")]).meta.feed is None
+    envelope = orjson.dumps({"text": "Una historia.", "feed": "x" * 500})
+    assert parse_raw(envelope).meta.feed == "x" * 100

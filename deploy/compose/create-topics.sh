@@ -42,7 +42,7 @@ while read -r topic retention max_bytes cleanup; do
         --add-config "retention.ms=$retention,max.message.bytes=$max_bytes,min.insync.replicas=$MIN_INSYNC_REPLICAS"
 done <<EOF
 wires.raw                           604800000    2097152  delete
-wires.stories                       86400000     4194304  delete
+wires-enricher-stories              86400000     4194304  delete
 wires.enriched                      604800000    4194304  delete
 wires.deadletter                    2592000000   4194304  delete
 wires-enricher-versions-changelog   -1           4194304  compact

@@ -13,9 +13,10 @@ Why this shape:
   ``ack_timeout``, so a record given up on expires in the producer too instead of
   landing much later (a record in flight when the timeout hits may still land:
   delivery is at least once, and consumers drop repeats by story id).
-* Idempotence is off: on a broker that lost its producer state (the embedded broker
-  after a restart) the idempotent kafka-python producer retries UnknownProducerId
-  for ever instead of failing; without it, it recovers at once.
+* Idempotent as every producer of the pipeline (not on Tansu, see
+  :func:`pipeline.feed.make_producer`); Kafka keeps producer state across a restart.
+  (On Tansu, restarted on memory storage, an idempotent kafka-python producer retried
+  UnknownProducerId for ever: Tansu's client_env() turns idempotence off.)
 * The producer is made in the background (:func:`pipeline.feed.make_producer`
   ensures the topics first), so the service starts and answers 503 while the broker
   is down. It never auto-creates topics (Tansu would make ``wires.raw`` with 4
@@ -93,7 +94,6 @@ def producer_factory(settings: Settings, ack_timeout: float) -> ProducerFactory:
         return feed.make_producer(
             settings,
             client_id="wires-ingest",
-            enable_idempotence=False,
             allow_auto_create_topics=False,
             max_block_ms=int(min(MAX_BLOCK, ack_timeout) * 1000),
             request_timeout_ms=max(ms - 100, 100),

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+import aiohttp
 import orjson
 from aiohttp import web
 
@@ -72,7 +74,30 @@ class Problem(Exception):
 
     def response(self) -> web.Response:
         body = {"error": self.error, "detail": self.detail, "accepted": 0, **self.extra}
-        return _json(body, self.status, self.headers)
+        response = _json(body, self.status, self.headers)
+        if self.headers.get("Connection") == "close":
+            response.force_close()  # the rest of a slow body is not waited for
+        return response
+
+
+@dataclass(slots=True)
+class _QuietLog:
+    """At most one warning per ``every`` seconds for a repeated event, with the count of
+    those left unsaid: a client trying bad tokens must not fill the log."""
+
+    every: float
+    _last: float = -1e18
+    _unsaid: int = 0
+
+    def warn(self, message: str, *args: object) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every:
+            self._unsaid += 1
+            return
+        if self._unsaid:
+            message += f" (and {self._unsaid} more in the last {self.every:.0f} s)"
+        log.warning(message, *args)
+        self._last, self._unsaid = now, 0
 
 
 @dataclass(slots=True)
@@ -84,7 +109,12 @@ class Ingest:
     publisher: Publish
     max_story_bytes: int
     openapi: bytes
+    max_story_lines: int | None = None
     clock: Clock = _utc_now
+    body_timeout: float = 30.0
+    max_requests: int = 64
+    in_flight: int = 0
+    refusals: _QuietLog = field(default_factory=lambda: _QuietLog(60.0))
 
 
 INGEST = web.AppKey("ingest", Ingest)
@@ -109,7 +139,9 @@ def _authenticate(request: web.Request, tokens: TokenTable) -> Caller:
         )
     caller = tokens.caller(token)
     if caller is None:
-        log.warning("refused a request from %s: unknown token", request.remote)
+        request.app[INGEST].refusals.warn(
+            "refused a request from %s: unknown token", request.remote
+        )
         raise Problem(403, "forbidden", "unknown token")
     return caller
 
@@ -140,17 +172,34 @@ def body_limit(kind: str, max_story_bytes: int) -> int:
     return max_story_bytes * (NDJSON_BODY_FACTOR if kind == NDJSON else 1)
 
 
-async def _read_body(request: web.Request, limit: int) -> bytes:
+class ClientGone(Exception):
+    """The client closed the connection before its body was in: nobody to answer."""
+
+
+async def _read_body(request: web.Request, limit: int, seconds: float) -> bytes:
+    """The body, within ``limit`` bytes and ``seconds`` (a client sending a byte a
+    second would otherwise hold its connection for ever)."""
     too_large = Problem(413, "too_large", f"body above the limit of {limit} bytes")
     if request.content_length is not None and request.content_length > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise Problem(
+            408,
+            "body_timeout",
+            f"body not received within {seconds:g} s ({size} bytes in)",
+            {"Connection": "close"},
+        ) from None
+    except (ConnectionError, aiohttp.ClientPayloadError, asyncio.IncompleteReadError) as error:
+        raise ClientGone(f"{type(error).__name__}: {error}") from None
     return b"".join(chunks)
 
 
@@ -174,6 +223,7 @@ def _records(
         "feed_name": caller.feed,
         "received_at": received_at,
         "max_bytes": ingest.max_story_bytes,
+        "max_lines": ingest.max_story_lines,
     }
     if kind == PLAIN:
         return [plain_record(body, original_id=original_id, **common)]
@@ -226,14 +276,34 @@ async def _post_wires(request: web.Request) -> web.Response:
         kind = _content_type(request)
         original_id = _wires_id(request)
         _check_rate(ingest.limiter, caller, 1, take=False)
-        body = await _read_body(request, body_limit(kind, ingest.max_story_bytes))
+        body = await _read_body(
+            request, body_limit(kind, ingest.max_story_bytes), ingest.body_timeout
+        )
         records = await _validate(kind, body, original_id, caller, ingest)
         _check_rate(ingest.limiter, caller, len(records), take=True)
         acks = await _publish(ingest, caller, records)
     except Problem as problem:
         return problem.response()
+    except ClientGone as gone:  # an aborted upload: one quiet line, no traceback
+        log.info("client %s left before its body was in: %s", request.remote, gone)
+        raise web.HTTPBadRequest() from None
     log.debug("feed %s: %d stories accepted", caller.feed, len(acks))
     return _json(_accepted(caller, records, acks), status=202)
+
+
+@web.middleware
+async def _at_most_max_requests(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Refuse at once beyond ``max_requests`` requests in flight: slow clients cannot
+    hold every slot (200 slow uploads were all held)."""
+    ingest = request.app[INGEST]
+    if ingest.in_flight >= ingest.max_requests and request.path != "/healthz":
+        detail = f"{ingest.in_flight} requests in flight, the most served at once"
+        return Problem(503, "busy", detail, {"Retry-After": "1"}).response()
+    ingest.in_flight += 1
+    try:
+        return await handler(request)
+    finally:
+        ingest.in_flight -= 1
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -247,6 +317,7 @@ async def _openapi(request: web.Request) -> web.Response:
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers["Server"] = "wires-ingest"  # not aiohttp's name and version
 
 
 async def _start_publisher(app: web.Application) -> None:
@@ -270,13 +341,18 @@ def create_app(
     clock: Clock = _utc_now,
 ) -> web.Application:
     """The aiohttp app; ``publisher`` is started and closed with it."""
-    app = web.Application()
+    # aiohttp waits up to 10 s for the unread rest of a body after answering; a client
+    # cut off for sending too slowly gets 1 s.
+    app = web.Application(middlewares=[_at_most_max_requests], handler_args={"lingering_time": 1.0})
     app[INGEST] = Ingest(
         tokens=TokenTable(settings.ingest_feeds),
         limiter=limiter or RateLimiter(settings.ingest_rate, settings.ingest_burst),
         publisher=publisher,
         max_story_bytes=settings.max_story_bytes,
+        max_story_lines=settings.max_story_lines,
         openapi=openapi_document(),
+        body_timeout=settings.ingest_body_timeout,
+        max_requests=settings.ingest_max_requests,
         clock=clock,
     )
     app.router.add_post("/v1/wires", _post_wires)

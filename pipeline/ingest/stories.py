@@ -1,9 +1,11 @@
 """Request bodies into ``wires.raw`` records: validation, re-encoding, size limits.
 
 Pure functions (no I/O), so the HTTP layer, the tests and the fuzzers share them.
-Everything a client sends is checked with the worker's own rules
-(:func:`pipeline.events.parse_raw` with the same ``max_bytes``), so a story the
-ingest accepts is never dead-lettered by the worker as malformed or too large.
+Everything a client sends is checked by running what the worker runs on it
+(:func:`pipeline.processor.process`, same limits), so a story the ingest accepts is
+never dead-lettered by the worker: not as malformed, too large, too long, undecodable
+or empty (a page of nothing but chrome). Only an engine bug (``engine_error``) is
+accepted: the worker keeps that message in its dead letter for a fix and a replay.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import orjson
 
 from pipeline import events, feed
 from pipeline.events import BadMessage
+from pipeline.processor import DeadLettered, RawMessage, process
 
 JSON_HEADERS = ((events.HEADER_CONTENT_TYPE, b"application/json"),)
 # An NDJSON body may hold up to this many stories' worth of bytes (documented limit).
@@ -49,23 +52,46 @@ def status_of(error: BadMessage) -> int:
     return 413 if error.reason == events.TOO_LARGE else 400
 
 
+def refuse_what_the_worker_would(
+    record: Record, *, max_bytes: int, max_lines: int | None
+) -> Record:
+    """``record``, or :class:`BadMessage` with the reason the worker would dead-letter it."""
+    message = RawMessage(record.value, key=record.key, headers=record.headers)
+    outcome = process(message, max_bytes=max_bytes, max_lines=max_lines)
+    if isinstance(outcome, DeadLettered) and outcome.letter.reason != events.ENGINE_ERROR:
+        raise BadMessage(outcome.letter.reason, outcome.letter.error)
+    return record
+
+
 def plain_record(
-    body: bytes, *, feed_name: str, received_at: str, original_id: str | None, max_bytes: int
+    body: bytes,
+    *,
+    feed_name: str,
+    received_at: str,
+    original_id: str | None,
+    max_bytes: int,
+    max_lines: int | None = None,
 ) -> Record:
     """A ``text/plain`` story: its exact bytes, metadata in ``wires-*`` headers."""
     headers = feed.headers(
         feed=feed_name, received_at=received_at, path=None, original_id=original_id or None
     )
+    key = original_id.encode() if original_id else None
+    record = Record(value=body, key=key, headers=headers, original_id=original_id or None)
     try:
-        events.parse_raw(body, headers, max_bytes=max_bytes)
+        return refuse_what_the_worker_would(record, max_bytes=max_bytes, max_lines=max_lines)
     except BadMessage as error:
         raise Rejected(status_of(error), error.reason, str(error)) from None
-    key = original_id.encode() if original_id else None
-    return Record(value=body, key=key, headers=headers, original_id=original_id or None)
 
 
 def envelope_record(
-    body: bytes, *, feed_name: str, received_at: str, max_bytes: int, line: int | None = None
+    body: bytes,
+    *,
+    feed_name: str,
+    received_at: str,
+    max_bytes: int,
+    line: int | None = None,
+    max_lines: int | None = None,
 ) -> Record:
     """A JSON envelope, validated like the worker does and re-encoded with orjson.
 
@@ -90,9 +116,10 @@ def envelope_record(
         )
     headers = [*JSON_HEADERS, (events.HEADER_FEED, feed_name.encode())]
     key = raw.meta.original_id.encode() if raw.meta.original_id else None
-    return Record(
+    record = Record(
         value=value, key=key, headers=headers, original_id=raw.meta.original_id, line=line
     )
+    return refuse_what_the_worker_would(record, max_bytes=max_bytes, max_lines=max_lines)
 
 
 def _parse_envelope(body: bytes, max_bytes: int) -> events.RawStory:
@@ -109,18 +136,30 @@ def _parse_envelope(body: bytes, max_bytes: int) -> events.RawStory:
         raise BadMessage(events.MALFORMED_ENVELOPE, f"invalid envelope: {error}") from None
 
 
-def json_record(body: bytes, *, feed_name: str, received_at: str, max_bytes: int) -> Record:
+def json_record(
+    body: bytes, *, feed_name: str, received_at: str, max_bytes: int, max_lines: int | None = None
+) -> Record:
     """An ``application/json`` body: one envelope."""
     try:
         return envelope_record(
-            body, feed_name=feed_name, received_at=received_at, max_bytes=max_bytes
+            body,
+            feed_name=feed_name,
+            received_at=received_at,
+            max_bytes=max_bytes,
+            max_lines=max_lines,
         )
     except BadMessage as error:
         raise Rejected(status_of(error), error.reason, str(error)) from None
 
 
 def ndjson_records(
-    body: bytes, *, feed_name: str, received_at: str, max_bytes: int, max_stories: int
+    body: bytes,
+    *,
+    feed_name: str,
+    received_at: str,
+    max_bytes: int,
+    max_stories: int,
+    max_lines: int | None = None,
 ) -> list[Record]:
     """An ``application/x-ndjson`` body: one envelope per non-blank line, all or nothing.
 
@@ -144,7 +183,12 @@ def ndjson_records(
         try:
             records.append(
                 envelope_record(
-                    line, feed_name=feed_name, received_at=received_at, max_bytes=max_bytes, line=n
+                    line,
+                    feed_name=feed_name,
+                    received_at=received_at,
+                    max_bytes=max_bytes,
+                    line=n,
+                    max_lines=max_lines,
                 )
             )
             results.append({"line": n, "status": "valid"})

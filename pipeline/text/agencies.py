@@ -61,8 +61,44 @@ _BY_TAG: dict[str, str] = {
 
 
 def _names_alternation(names: set[str]) -> str:
-    """Alternation of printed names, longest first so "Agencia EFE" beats "EFE"."""
-    return "|".join(sorted(map(re.escape, names), key=len, reverse=True))
+    """Alternation of printed names, longest first so "Agencia EFE" beats "EFE".
+
+    Names are grouped under their first letter ("A(?:gencia\\ EFE|FP|P)|E(?:FE|PA)"),
+    so a regex tries the few names that start with the character it is at, not
+    all of them (the same matches: names in different groups cannot match at the
+    same place, case aside, and each group keeps the names' order).
+    """
+    ordered = sorted(names, key=lambda n: len(re.escape(n)), reverse=True)
+    group_of = _case_groups({n[0] for n in ordered})
+    groups: dict[int, list[str]] = {}
+    for name in ordered:
+        groups.setdefault(group_of[name[0]], []).append(name)
+    return "|".join(_same_first(group) for group in groups.values())
+
+
+def _case_groups(chars: set[str]) -> dict[str, int]:
+    """Each character -> its group: characters a case-insensitive regex may take for
+    one another ("E" and "e", "I" and "İ") share a group."""
+    group = {c: i for i, c in enumerate(sorted(chars))}
+    for a in chars:
+        for b in chars:
+            if group[a] != group[b] and re.fullmatch(f"(?i:{re.escape(a)})", b):
+                old, new = group[b], group[a]
+                group = {c: new if g == old else g for c, g in group.items()}
+    return group
+
+
+def _same_first(names: list[str]) -> str:
+    """``names`` in order, each run that starts with the same character written once."""
+    parts: list[str] = []
+    run: list[str] = []
+    for name in [*names, ""]:
+        if run and (not name or name[0] != run[0][0]):
+            head = re.escape(run[0][0])
+            parts.append(f"{head}(?:{'|'.join(re.escape(n[1:]) for n in run)})")
+            run = []
+        run.append(name)
+    return "|".join(parts)
 
 
 # Names datelines and bylines know (rows with dateline = false are left out).
@@ -177,6 +213,9 @@ _BYLINE_DATED = re.compile(
     r"(?:\s?[,|\-–—/]\s?|\s)(?P<rest>[^()]{1,60})"
 )
 _DATED_BYLINE_MAX_CHARS = 90
+# The longest line the agency byline can match: a longer one (a paragraph) is not
+# tried against every agency name.
+_AGENCY_BYLINE_MAX_CHARS = int(re._parser.parse(_AGENCY_BYLINE.pattern).getwidth()[1])  # type: ignore[attr-defined]
 # "By Jane Smith, Reuters" / "Jane Smith | AFP"
 _BYLINE_AGENCY_SUFFIX = re.compile(rf"(?:,|\||/|-|—)\s?(?P<name>{_BYLINE_NAMES})\s*$")
 
@@ -214,9 +253,12 @@ def _byline(line: str) -> re.Match[str] | None:
     s = line.strip().strip(_STRIP)
     if s.startswith("(") and s.endswith(")"):
         s = s[1:-1].strip()
-    m = _AGENCY_BYLINE.fullmatch(s)
+    m = _AGENCY_BYLINE.fullmatch(s) if len(s) <= _AGENCY_BYLINE_MAX_CHARS else None
     if m is None and len(s) <= _DATED_BYLINE_MAX_CHARS:
-        for head in (s, s.split(" | ", 1)[0]):  # "KYODO NEWS - Aug 2, 2025 | All, Japan"
+        # "KYODO NEWS - Aug 2, 2025 | All, Japan": the part before a bar too (a line
+        # without one is not tried twice)
+        heads = (s, s.split(" | ", 1)[0]) if " | " in s else (s,)
+        for head in heads:
             m = _BYLINE_DATED.fullmatch(head)
             if m is not None and _dated(m["rest"]):
                 return m

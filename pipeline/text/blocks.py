@@ -98,7 +98,11 @@ def reads_like_paragraph(line: str) -> bool:
 
 def _has_full_date(line: str) -> bool:
     """A page stamp with a year: "June 15, 2021 | 03:06 am", "Source: X | 2023-12-06"."""
-    if not any(c.isdigit() for c in line):
+    # a decimal digit is a digit; ASCII text has no other kind (one search, not a
+    # Python loop over the characters)
+    if _STAMP_DIGITS.search(line) is None and (
+        line.isascii() or not any(c.isdigit() for c in line)
+    ):
         return False
     parts = dates.month_day_year(line)
     return parts is not None and parts[2] is not None
@@ -110,7 +114,10 @@ def looks_like_stamp(line: str) -> bool:
     parts = line.split()
     if len(parts) > 14 or (shape.ends_sentence(line) and len(parts) > 6):
         return False
-    digits = sum(1 for p in parts if _STAMP_DIGITS.search(p))
+    if _STAMP_DIGITS.search(line) is None:
+        return False  # every test below needs a digit: one search, not one per word
+    # a word of letters holds no digit: no search for it
+    digits = sum(1 for p in parts if not p.isalpha() and _STAMP_DIGITS.search(p))
     if digits and _STAMP_LEAD.match(line):
         return True
     if digits and len(parts) <= 6 and _RELATIVE_STAMP.search(line):
@@ -126,6 +133,10 @@ def _is_chrome(line: str) -> bool:
     return navigation.is_navigation(line) or navigation.starts_link_list(line)
 
 
+# Not computed yet (None is a value rules return).
+_UNSET = object()
+
+
 def _key(line: str) -> str:
     return line.casefold()
 
@@ -133,33 +144,38 @@ def _key(line: str) -> str:
 class _Page:
     """The lines of one story with what the tables say of each, computed once."""
 
-    __slots__ = ("_memo", "counts", "learned", "lines", "n")
+    __slots__ = ("_header_kinds", "_memo", "_repeated", "learned", "lines", "n")
 
     def __init__(self, lines: list[str], learned: Learned | None = None) -> None:
         self.lines = lines
         self.n = len(lines)
-        self._memo: dict[tuple[Callable[[str], object], int], object] = {}
+        # rule -> its value for each line (_UNSET until asked): a list per rule, so an
+        # ask is a dict lookup and an index, not a tuple key built and hashed
+        self._memo: dict[Callable[[str], object], list[object]] = {}
+        self._header_kinds: list[object] = [_UNSET] * self.n
         self.learned = (
             [learned(line) >= LEARNED_THRESHOLD for line in lines] if learned else [False] * self.n
         )
+        keys = [_key(line) for line in lines]
         counts: dict[str, int] = {}
-        for line in lines:
-            k = _key(line)
+        for k in keys:
             counts[k] = counts.get(k, 0) + 1
-        self.counts = counts
+        self._repeated = [counts[k] > 1 for k in keys]  # asked of most lines, many times
 
     def repeated(self, i: int) -> bool:
-        return self.counts[_key(self.lines[i])] > 1
+        """Line ``i`` is printed more than once on the page (case aside)."""
+        return self._repeated[i]
 
     def test(self, fn: Callable[[str], _T], i: int) -> _T:
         """``fn(line i)``, computed once per story: the rules ask the same of a line
         from the header, the body and the explanations."""
-        key = (fn, i)
-        try:
-            return self._memo[key]  # type: ignore[return-value]
-        except KeyError:
-            value = self._memo[key] = fn(self.lines[i])
-            return value
+        values = self._memo.get(fn)
+        if values is None:
+            values = self._memo[fn] = [_UNSET] * self.n
+        value = values[i]
+        if value is _UNSET:
+            value = values[i] = fn(self.lines[i])
+        return value  # type: ignore[return-value]
 
     def chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, a caption, or what the feed taught."""
@@ -172,6 +188,25 @@ class _Page:
             or self.test(navigation.is_caption, i)
             or (not self.test(shape.is_paragraph, i) and self.test(looks_like_stamp, i))
         )
+
+    def header_kind(self, i: int) -> BlockKind | None:
+        """What line ``i`` is in the header by the tables alone (None: content), from
+        the memoised rules: the body and the explanations ask the same of a line."""
+        kind = self._header_kinds[i]
+        if kind is _UNSET:
+            kind = self._header_kinds[i] = self._header_kind(i)
+        return kind  # type: ignore[return-value]
+
+    def _header_kind(self, i: int) -> BlockKind | None:
+        if self.test(agencies.is_agency_byline, i):  # before chrome: "Europa Press | 18 ago"
+            return "byline"
+        if self.test(_is_chrome, i):
+            return "navigation"
+        if self.test(navigation.is_caption, i):
+            return "caption"
+        if self.test(navigation.is_byline, i):
+            return "byline"
+        return None
 
     def skippable(self, i: int) -> bool:
         """Chrome, or a stray label of one or two words ("Publicité", "ADV")."""
@@ -220,6 +255,10 @@ _TAIL_LOWER_CODES = re.compile(r"(?<=[.!?\"”»])\s(?P<codes>[a-z]{2,4}(?:\s[a-
 
 
 _TAIL_WINDOW = 100
+# What the tail patterns need, tested before them (most paragraphs hold none): an end
+# mark ends in one of these characters (or a date's digit); upper-case codes have a
+# slash; lower-case codes end in a letter or digit ("$" also matches before a final "\n").
+_TAIL_END_LAST = frozenset(")■□▪●-+/\n")
 
 
 def strip_tail(text: str) -> Tail:
@@ -234,11 +273,16 @@ def strip_tail(text: str) -> Tail:
             text, agency, cut = stripped, agency or found, True
             continue
         window = max(0, len(text) - _TAIL_WINDOW)  # end-anchored: never scan the whole text
-        m = _TAIL_END.search(text, window)
+        last = text[-1:]
+        m = _TAIL_END.search(text, window) if last in _TAIL_END_LAST or last.isdigit() else None
         if m is not None and m.start() > 0:
             text, cut = text[: m.start()].rstrip(), True
             continue
-        m = _TAIL_CODES.search(text, window) or _TAIL_LOWER_CODES.search(text, window)
+        m = None
+        if "/" in text[window:]:
+            m = _TAIL_CODES.search(text, window)
+        if m is None and (last.isdigit() or "a" <= last <= "z" or last == "\n"):
+            m = _TAIL_LOWER_CODES.search(text, window)
         if m is not None:
             before = text[: m.start()].rstrip()
             if shape.ends_sentence(before) or agencies.split_tail_signoff(before)[1]:
@@ -445,7 +489,7 @@ def _explain(page: _Page, layout: Layout) -> None:
         line = page.lines[i]
         if (
             kind in ("signoff", "editor_codes", "caption")
-            or page.test(_header_kind, i)
+            or page.header_kind(i)
             or page.test(_is_chrome, i)
         ):
             layout.whys[i] = (
@@ -465,18 +509,6 @@ def _mark_detached_dateline(page: _Page, layout: Layout) -> None:
             return
 
 
-def _header_kind(line: str) -> BlockKind | None:
-    if agencies.is_agency_byline(line):  # before chrome: "Europa Press | 18 ago, 2023"
-        return "byline"
-    if _is_chrome(line):
-        return "navigation"
-    if navigation.is_caption(line):
-        return "caption"
-    if navigation.is_byline(line):
-        return "byline"
-    return None
-
-
 def _classify_header(page: _Page, layout: Layout) -> int:
     """Kinds of the lines before the lede; returns where the header ends."""
     lines, kinds = page.lines, layout.kinds
@@ -484,7 +516,7 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     content: list[int] = []
     for i in range(end):
         line = lines[i]
-        kind = page.test(_header_kind, i)
+        kind = page.header_kind(i)
         # learned lines stay content: the headline is chosen by the rules alone
         if (
             kind is None
@@ -604,12 +636,14 @@ def _content_words(text: str) -> set[str]:
 _STEM = 5
 
 
-def _headline_shaped(line: str) -> bool:
-    """A few words, no sentence's full stop, no bullets, bars, links or stamps."""
+def _headline_shaped(page: _Page, i: int) -> bool:
+    """A few words, no sentence's full stop, no bullets, bars, links or stamps (the
+    header already asked the page's memo whether line ``i`` is a paragraph or a stamp)."""
+    line = page.lines[i]
     if shape.is_cjk(line):
-        return 6 <= len(line) <= 90 and not shape.is_paragraph(line)
+        return 6 <= len(line) <= 90 and not page.test(shape.is_paragraph, i)
     n = word_count(line)
-    if n < 2 or n > _HEADLINE_MAX_WORDS or looks_like_stamp(line):
+    if n < 2 or n > _HEADLINE_MAX_WORDS or page.test(looks_like_stamp, i):
         return False
     if shape.barred(line) or shape.link_like(line) or sections.is_known_kicker(line):
         return False
@@ -632,7 +666,7 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
     candidates = [
         i
         for i in reversed(content)
-        if _headline_shaped(lines[i]) and not (page.repeated(i) and word_count(lines[i]) > 12)
+        if _headline_shaped(page, i) and not (page.repeated(i) and word_count(lines[i]) > 12)
     ]
     chosen = None
     for i in candidates:
@@ -645,7 +679,7 @@ def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:
             if shape.is_cjk(lines[i]) or word_count(lines[i]) >= _HEADLINE_MIN_WORDS:
                 chosen = i
                 break
-            if all(page.rule_chrome(j) or page.test(_header_kind, j) for j in range(i + 1, lede)):
+            if all(page.rule_chrome(j) or page.header_kind(j) for j in range(i + 1, lede)):
                 chosen = i  # a short headline right above the lede
                 break
     if chosen is None:
@@ -666,9 +700,9 @@ def _headline_above(page: _Page, content: list[int], deck: int, lede_words: set[
         return None
     i = above[-1]
     line = lines[i]
-    if not all(page.rule_chrome(j) or page.test(_header_kind, j) for j in range(i + 1, deck)):
+    if not all(page.rule_chrome(j) or page.header_kind(j) for j in range(i + 1, deck)):
         return None
-    if not _headline_shaped(line) or word_count(line) < _HEADLINE_MIN_WORDS:
+    if not _headline_shaped(page, i) or word_count(line) < _HEADLINE_MIN_WORDS:
         return None
     if _is_caps(line):
         return None  # a masthead
@@ -769,8 +803,9 @@ def _tail_agency(layout: Layout, i: int, text: str) -> bool:
     (the story ends there)."""
     if i == layout.lede and layout.dateline is not None:
         text = text[layout.dateline.end :]
-    tail = strip_tail(text.removesuffix("(").rstrip() if text.endswith(".(") else text)
-    if not tail.cut and not text.endswith(".("):
+    broken = text.endswith(".(")  # a bracket the page broke off after the last sentence
+    tail = strip_tail(text[:-1] if broken else text)
+    if not tail.cut and not broken:
         return False
     layout.tails[i] = tail.text
     layout.tail_codes += tail.codes

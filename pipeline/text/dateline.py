@@ -273,13 +273,7 @@ def _after_byline(line: str) -> DatelineMatch | None:
 
 
 def _slashed(line: str) -> DatelineMatch | None:
-    m = _SLASHED.match(line)
-    if m is None or not _lede_ok(line, m.end()):
-        return None
-    agency = _agency(m["bare"], bare=True)
-    if agency is None or not _place_ok(m["place"], agency):
-        return None
-    return _match(line, m, m["place"], m["date"], agency, m.start("sep"), [])
+    return _bare_shape(line, _SLASHED.match(line), need_agency=True)
 
 
 def _agency_first(line: str) -> DatelineMatch | None:
@@ -300,13 +294,19 @@ def _agency_first(line: str) -> DatelineMatch | None:
 
 
 def _bare_first(line: str) -> DatelineMatch | None:
-    m = _BARE_FIRST.match(line)
+    return _bare_shape(line, _BARE_FIRST.match(line), need_agency=False)
+
+
+def _bare_shape(line: str, m: re.Match[str] | None, *, need_agency: bool) -> DatelineMatch | None:
+    """A place with an agency printed bare ("dpa BERLIN.", "Baku/14.03.25/Turan:"),
+    and a date when the shape has one."""
     if m is None or not _lede_ok(line, m.end()):
         return None
     agency = _agency(m["bare"], bare=True)
-    if not _place_ok(m["place"], agency):
+    if (need_agency and agency is None) or not _place_ok(m["place"], agency):
         return None
-    return _match(line, m, m["place"], None, agency, m.start("sep"), [])
+    date = m.groupdict().get("date")
+    return _match(line, m, m["place"], date, agency, m.start("sep"), [])
 
 
 def _date_first(line: str) -> DatelineMatch | None:

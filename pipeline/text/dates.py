@@ -20,11 +20,24 @@ for _months in load_table("months").values():
         for _name in _names:
             _MONTHS[_name] = int(_number)
 
+
+def _by_first_letter(names: list[str]) -> str:
+    """An alternation of ``names`` grouped under their first letter, longest first
+    within each ("j(?:une|uly|un|ul)"): the same matches as the flat alternation
+    (names that start with different letters never match at the same place; the
+    table's first letters are distinct ignoring case) at a fraction of the cost,
+    since a case-insensitive search otherwise tries every name at every position."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(map(re.escape, names), key=len, reverse=True):
+        groups.setdefault(name[0], []).append(name[1:])
+    assert all(c.isalpha() for c in groups), "a month name starts with a letter"
+    assert len({c.casefold() for c in groups}) == len(groups), "first letters differ by case only"
+    return "|".join(f"{c}(?:{'|'.join(rests)})" for c, rests in groups.items())
+
+
 # Longest names first so "june" wins over "jun"; a name ends at a word end ("4 martes" is
 # no date); an abbreviation may end in ".".
-MONTH = (
-    "(?i:" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")(?![^\W\d_])\.?"
-)
+MONTH = "(?i:" + _by_first_letter(list(_MONTHS)) + r")(?![^\W\d_])\.?"
 _DAY = r"(?:[12][0-9]|3[01]|0?[1-9])"
 # Ordinals as printed: "29th", "1st", "1er", "1º", "1°", "2ª".
 _ORDINAL = r"(?:st|nd|rd|th|er|º|°|ª)?"

@@ -34,6 +34,8 @@ _SCRIPTS = (
     (re.compile("[\u0590-\u05ff]"), "he"),
     (re.compile("[\u4e00-\u9fff]"), "zh"),  # Han without kana
 )
+# Any of those scripts: one scan tells whether the seven are worth trying (Latin text).
+_ANY_SCRIPT = re.compile("|".join(pattern.pattern for pattern, _ in _SCRIPTS))
 _CYRILLIC_OF = (("ђћџљњј", "sr"), ("іїєґ", "uk"), ("ъ", "bg"))
 _SCRIPT_SAMPLE = 400
 
@@ -41,6 +43,8 @@ _SCRIPT_SAMPLE = 400
 def script_language(text: str) -> str | None:
     """The language a non-Latin script gives away, or None for Latin text."""
     sample = text[:_SCRIPT_SAMPLE]
+    if sample.isascii() or _ANY_SCRIPT.search(sample) is None:
+        return None
     for pattern, lang in _SCRIPTS:
         if pattern.search(sample) is not None:
             if lang == "ru":
@@ -60,8 +64,9 @@ def detect_words(tokens: list[str]) -> str | None:
     """:func:`detect` on words already split by :func:`pipeline.text.tokens.words`."""
     votes: dict[str, float] = {}
     table = _WORDS
-    for token in tokens[:_SAMPLE_WORDS]:
-        for lang, weight in table.get(token, ()):
+    # the function words among the sample, in order (most words are none)
+    for shares in [table[t] for t in tokens[:_SAMPLE_WORDS] if t in table]:
+        for lang, weight in shares:
             votes[lang] = votes.get(lang, 0.0) + weight
     ranked = [*sorted(votes.items(), key=lambda kv: kv[1], reverse=True), ("", 0), ("", 0)]
     (best, hits), (_, second) = ranked[0], ranked[1]

@@ -25,18 +25,29 @@ _MOJIBAKE_HINT = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
     "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-# Line breaks other than \n: \r\n, \r, Unicode separators, vertical tab, form feed.
-_ODD_BREAK = re.compile("\r\n?|[\u2028\u2029\x85\x0b\x0c]")
+# Line breaks other than \n: \r\n and \r (str.replace, in tidy), Unicode separators,
+# vertical tab, form feed.
+_ODD_BREAK = re.compile("[\u2028\u2029\x85\x0b\x0c]")
 # Spaces other than U+0020: tab, no-break, figure, narrow no-break, ideographic, ...
 _ODD_SPACE = re.compile("[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _SPACE_RUN = re.compile(" {2,}")
-# Invisible characters that never belong in a story: controls, zero-width, BOM.
-_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff]")
+# Invisible characters that never belong in a story: controls, zero-width, BOM, and
+# the bidirectional embeddings, overrides and isolates (U+202A-202E, U+2066-2069): an
+# override makes a headline read differently from its bytes. The marks LRM and RLM,
+# which Arabic and Hebrew copy uses, stay.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+# Any character tidy replaces, and nothing else (not \n, which every story has):
+# clean text is scanned once and left alone.
 _UNUSUAL = re.compile(
-    "[\x00-\x0c\x0e-\x1f\x7f\r\x85\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f"
-    "\u205f\u2060\u3000\ufeff]"
+    "[\x00-\x09\x0b\x0c\x0e-\x1f\x7f\r\x85\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f"
+    "\u205f\u2060\u3000\ufeff\u202a-\u202e\u2066-\u2069]"
 )
 _BINARY_HINT = re.compile(b"[\x00-\x08\x0e-\x1f]")
+# Every byte but those: what bytes.translate deletes to tell, in one tight loop, whether
+# any is left (a regex scan costs several times more).
+_NOT_BINARY = bytes(b for b in range(256) if not _BINARY_HINT.match(bytes([b])))
+# The ASCII characters _UNUSUAL does not take: the same test for ASCII text.
+_ASCII_USUAL = bytes(b for b in range(128) if not _UNUSUAL.match(chr(b)))
 
 _FTFY_CONFIG = ftfy.TextFixerConfig(
     unescape_html=False,
@@ -66,7 +77,7 @@ def decode(raw: bytes | str) -> str:
             return raw.decode("utf-16")
         except UnicodeDecodeError as error:
             raise DecodeError(f"invalid UTF-16 ({error.reason} at byte {error.start})") from None
-    if _BINARY_HINT.search(raw):
+    if raw.translate(None, _NOT_BINARY):
         at = _BINARY_HINT.search(raw).start()  # type: ignore[union-attr]
         raise DecodeError(f"binary data: control byte 0x{raw[at]:02x} at offset {at}")
     try:
@@ -82,7 +93,7 @@ def decode(raw: bytes | str) -> str:
 
 def repair(text: str) -> str:
     """Fix mojibake (only when suspected) and apply NFC (only when needed)."""
-    if _MOJIBAKE_HINT.search(text):
+    if not text.isascii() and _MOJIBAKE_HINT.search(text):
         text = ftfy.fix_text(text, _FTFY_CONFIG)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
@@ -95,12 +106,21 @@ def tidy(text: str) -> str:
     One character-class scan tells whether any fix is needed; clean text pays
     for that scan only.
     """
-    if _UNUSUAL.search(text) is not None:
+    if _unusual(text):
+        if "\r" in text:  # \r\n, then a lone \r: both a line break
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         for pattern, replacement in ((_ODD_BREAK, "\n"), (_CONTROL, ""), (_ODD_SPACE, " ")):
             text = pattern.sub(replacement, text)
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
     return text
+
+
+def _unusual(text: str) -> bool:
+    """``text`` holds a character tidy replaces."""
+    if text.isascii():
+        return bool(text.encode("ascii").translate(None, _ASCII_USUAL))
+    return _UNUSUAL.search(text) is not None
 
 
 # Hard-wrapped copy (plain-text wires wrapped at 64-100 columns): no line is

@@ -12,10 +12,13 @@ measured in characters instead of words.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 # A sentence ends in . ! ? … (or a colon introducing a quote), maybe closed by
 # quotes or brackets; CJK full stops and closing brackets count too.
-_SENTENCE_END = re.compile(r"[.!?…:;。！？][\"”’»)\]」』）]*$|[」』）]$")
+_ENDERS = ".!?…:;。！？"
+_CLOSERS = '"”’»)]」』）'
+_CJK_CLOSERS = "」』）"
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # A paragraph is at least this long; below it a terminated line is a short
 # paragraph only inside the story, never a lede.
@@ -25,6 +28,7 @@ _CJK_LEDE_CHARS = 40
 _CJK_LONG_CHARS = 80
 # Separators of menus, listings and title bars: "World | Politics | Sport".
 _BAR = re.compile(r"\s[|•·»›]\s")
+_BAR_MARKS = "|•·»›"
 _URL = re.compile(r"https?://|www\.|\.(?:com|org|net)/|@\w+\.\w")
 
 
@@ -38,12 +42,29 @@ def is_cjk(line: str) -> bool:
 
 
 def ends_sentence(line: str) -> bool:
-    return _SENTENCE_END.search(line) is not None
+    """Read off the end of the line (a regex search would scan all of it): an ender,
+    then closing quotes or brackets only; or a CJK closing bracket."""
+    end = line[:-1] if line.endswith("\n") else line  # a final "\n" is no character of it
+    if end and end[-1] in _CJK_CLOSERS:
+        return True
+    body = end.rstrip(_CLOSERS)
+    return body != "" and body[-1] in _ENDERS
 
 
 def barred(line: str) -> bool:
     """A line of items joined by bars or bullets, or that holds a web address."""
-    return len(_BAR.findall(line)) >= 1 or _URL.search(line) is not None
+    return _bars(line) >= 1 or _URL.search(line) is not None
+
+
+def _bars(line: str) -> int:
+    """How many separators the line holds; most lines hold no bar mark at all, and
+    looking for the five is much cheaper than a regex scan of a long paragraph."""
+    if not any(mark in line for mark in _BAR_MARKS):
+        return 0
+    return len(_BAR.findall(line))
+
+
+_FIRST = itemgetter(0)
 
 
 def lower_ratio(line: str) -> float:
@@ -51,7 +72,7 @@ def lower_ratio(line: str) -> float:
     parts = line.split()
     if not parts:
         return 0.0
-    return sum(1 for w in parts if w[0].islower()) / len(parts)
+    return sum(map(str.islower, map(_FIRST, parts))) / len(parts)
 
 
 # A teaser cut mid-sentence: "... devem ser cancelados neste…", "... said the..."
@@ -81,7 +102,7 @@ def is_short_sentence(line: str) -> bool:
 
 
 def _bar_list(line: str) -> bool:
-    return len(_BAR.findall(line)) >= 3
+    return _bars(line) >= 3
 
 
 def is_all_caps(line: str) -> bool:

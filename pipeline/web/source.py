@@ -78,7 +78,7 @@ def open_consumer(
         window = math.ceil(backlog / len(tps)) if backlog > 0 else 0
         known = positions or {}
         begins = consumer.beginning_offsets(tps)
-        for tp, end in workarounds.end_offsets(consumer, tps).items():
+        for tp, end in workarounds.end_offsets(consumer, tps, tansu=settings.tansu).items():
             consumer.seek(tp, start_offset(begins[tp], end, known.get(tp.partition), window))
     except BaseException:
         consumer.close()
@@ -211,7 +211,7 @@ class StorySource:
         if partitions != {tp.partition for tp in tps}:
             log.info("partitions of %s changed; new consumer", self.topic)
             return False
-        ends = workarounds.end_offsets(consumer, tps)
+        ends = workarounds.end_offsets(consumer, tps, tansu=self.settings.tansu)
         starts = consumer.beginning_offsets(tps)
         for tp in tps:
             if consumer.position(tp) > ends[tp]:

@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
-from pipeline import workarounds
 from pipeline.config import TOPIC_RAW, Settings
 from pipeline.ingest import serve
 from pipeline.ingest.publisher import Ack, BrokerUnavailable, Publish, Publisher
@@ -204,7 +203,7 @@ def read_all(bootstrap: str, topic: str = TOPIC_RAW, timeout: float = 60.0) -> l
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
-        ends = workarounds.end_offsets(consumer, tps)
+        ends = consumer.end_offsets(tps)  # Kafka's are right (no Tansu workaround)
         records: list[Any] = []
         deadline = time.monotonic() + timeout
         while any(consumer.position(tp) < ends[tp] for tp in tps):

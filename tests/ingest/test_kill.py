@@ -37,8 +37,8 @@ def _request(url: str, run: str, n: int) -> tuple[list[str], bytes, str, dict[st
     if n % 3 == 0:
         return ids, f"Story {n} of the run.".encode(), "text/plain", {"X-Wires-Id": ids[0]}
     if n % 3 == 1:
-        return ids, envelope(f"Story {n}", id=ids[0]), "application/json", {}
-    lines = [envelope(f"Story {n}.{i}", id=story_id) for i, story_id in enumerate(ids)]
+        return ids, envelope(f"Story {n} of the run.", id=ids[0]), "application/json", {}
+    lines = [envelope(f"Story {n}.{i} of the run.", id=story_id) for i, story_id in enumerate(ids)]
     return ids, ndjson(*lines), "application/x-ndjson", {}
 
 

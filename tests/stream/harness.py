@@ -17,6 +17,8 @@ from pathlib import Path
 
 import orjson
 from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient
+from kafka.errors import KafkaError
 
 from pipeline import feed, tail
 from pipeline.broker import EMBEDDED_GROUP_TIMINGS
@@ -71,6 +73,35 @@ class Worker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
+
+
+def group_members(bootstrap: str, group: str) -> tuple[str, int]:
+    """(state, number of members) of consumer group ``group``, as the broker sees it."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+    try:
+        description = admin.describe_groups([group])[group]
+    finally:
+        admin.close()
+    return str(description.get("group_state", "")), len(description.get("members") or [])
+
+
+def wait_group(bootstrap: str, group: str, members: int, timeout: float = 60.0) -> float:
+    """Wait until ``group`` is Stable with ``members`` members; seconds it took.
+
+    Stories sent before every worker has joined are processed twice around the
+    rebalance (at-least-once: the repeat is flagged), which a test of exact output
+    must not provoke."""
+    start = time.monotonic()
+    seen: tuple[str, int] = ("", 0)
+    while time.monotonic() - start < timeout:
+        try:
+            seen = group_members(bootstrap, group)
+        except (KafkaError, OSError, KeyError) as error:  # the coordinator may not be up yet
+            seen = (f"unknown ({error!r})", 0)
+        if seen == ("Stable", members):
+            return time.monotonic() - start
+        time.sleep(0.5)
+    raise AssertionError(f"group {group}: {seen} after {timeout:.0f} s, want Stable/{members}")
 
 
 def settings(bootstrap: str) -> Settings:

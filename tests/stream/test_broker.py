@@ -1,4 +1,7 @@
-"""The embedded broker starts, serves Kafka clients, stops cleanly and fails loudly."""
+"""The embedded brokers start, serve Kafka clients, stop cleanly and fail loudly.
+
+Kafka tests use the session's node (one JVM per session) or a fake ``java``; the last
+test is the one smoke test of the Tansu option."""
 
 from __future__ import annotations
 
@@ -12,17 +15,19 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from pipeline.broker import BrokerError, EmbeddedBroker, free_port, port_is_free
+from pipeline.broker import BrokerError, KafkaBroker, TansuBroker, port_is_free
+from tests.brokerkit import fresh
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def fake_binary(tmp_path: Path, script: str) -> str:
-    """An executable shell script standing in for the Tansu binary."""
-    path = tmp_path / "fake-tansu"
-    path.write_text("#!/bin/sh\n" + script + "\n")
+def fake_java(tmp_path: Path, script: str) -> str:
+    """An executable shell script standing in for ``java``: the storage format succeeds
+    (without writing anything), the broker runs ``script``."""
+    path = tmp_path / "fake-java"
+    path.write_text('#!/bin/sh\ncase "$*" in *StorageTool*) exit 0;; esac\n' + script + "\n")
     path.chmod(0o755)
     return str(path)
 
@@ -35,20 +40,33 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def test_produce_and_consume_round_trip(broker, unique_name):
-    topic = unique_name("roundtrip")
-    producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
-    for i in range(10):
+def produce(bootstrap: str, topic: str, n: int) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for i in range(n):
         producer.send(topic, f"m{i}".encode(), partition=0)
     producer.flush()
     producer.close()
 
-    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, consumer_timeout_ms=5000)
+
+def consume(bootstrap: str, topic: str, n: int, timeout: float = 30.0) -> list[bytes]:
+    """The first ``n`` values of partition 0 (waiting: a restarted broker may take a
+    moment to lead its partitions again)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
     consumer.assign([TopicPartition(topic, 0)])
     consumer.seek_to_beginning()
-    values = [record.value for _, record in zip(range(10), consumer, strict=False)]
+    values: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    while len(values) < n and time.monotonic() < deadline:
+        for records in consumer.poll(timeout_ms=500).values():
+            values.extend(r.value for r in records)
     consumer.close()
-    assert values == [f"m{i}".encode() for i in range(10)]
+    return values[:n]
+
+
+def test_produce_and_consume_round_trip(broker, unique_name):
+    topic = unique_name("roundtrip")
+    produce(broker.bootstrap, topic, 10)
+    assert consume(broker.bootstrap, topic, 10) == [f"m{i}".encode() for i in range(10)]
 
 
 def test_bootstrap_is_loopback_host_and_port(broker):
@@ -56,45 +74,70 @@ def test_bootstrap_is_loopback_host_and_port(broker):
     assert host == "127.0.0.1"
     assert broker.port == int(port)
     assert not port_is_free(broker.port)
+    assert broker.kind == "kafka" and broker.durable
+    assert broker.log_path.is_file() and "Kafka Server started" in broker.log_path.read_text()
+    assert (broker.data_dir / "kafka-logs" / "meta.properties").is_file()
 
 
-def test_stop_frees_the_port_for_a_new_broker():
-    first = EmbeddedBroker().start()
-    port, pid = first.port, first.pid
-    assert pid is not None
-    first.stop()
-    assert not first.running
-    assert not pid_alive(pid)
-    assert port_is_free(port)
-    with pytest.raises(BrokerError, match="not running"):
-        _ = first.bootstrap
-    # Tansu panics on a port that is still held: a restart on the same port must work.
-    with EmbeddedBroker(port) as second:
-        assert second.bootstrap == f"127.0.0.1:{port}"
-    first.stop()  # idempotent
+def test_stop_frees_the_port_and_a_restart_keeps_the_data(kafka_node, unique_name):
+    topic = unique_name("durable")
+    with fresh(kafka_node, empty=False) as node:
+        produce(node.bootstrap, topic, 5)
+        port, pid = node.port, node.pid
+        assert pid is not None
+        node.stop()
+        assert not node.running and not pid_alive(pid) and port_is_free(port)
+        with pytest.raises(BrokerError, match="not running"):
+            _ = node.bootstrap
+        node.stop()  # idempotent
+        node.start()
+        assert node.port == port and node.pid != pid
+        assert consume(node.bootstrap, topic, 5) == [f"m{i}".encode() for i in range(5)]
 
 
-def test_port_already_in_use_is_a_clear_error(broker):
+def test_sigkill_and_restart_on_the_same_data_dir(kafka_node, unique_name):
+    topic = unique_name("killed")
+    with fresh(kafka_node, empty=False) as node:
+        produce(node.bootstrap, topic, 5)  # acks=all: on disk (page cache) before the ack
+        node.kill()
+        assert not node.running
+        node.restart()
+        assert consume(node.bootstrap, topic, 5) == [f"m{i}".encode() for i in range(5)]
+
+
+def test_port_already_in_use_is_a_clear_error(broker, tmp_path):
     with pytest.raises(BrokerError, match="already in use"):
-        EmbeddedBroker(broker.port).start()
+        KafkaBroker(tmp_path / "second", port=broker.port).start()
 
 
-def test_missing_binary_is_a_clear_error(tmp_path):
-    with pytest.raises(BrokerError, match="cannot run broker binary"):
-        EmbeddedBroker(binary=tmp_path / "no-such-tansu").start()
+def test_missing_java_is_a_clear_error(tmp_path):
+    with pytest.raises(BrokerError, match="cannot run"):
+        KafkaBroker(tmp_path / "k", java=tmp_path / "no-such-java").start()
 
 
-def test_binary_that_dies_reports_exit_code_and_log(tmp_path):
-    binary = fake_binary(tmp_path, 'echo "thread main panicked: Address in use" >&2; exit 3')
-    broker = EmbeddedBroker(free_port(), binary=binary, log_path=tmp_path / "b.log")
-    with pytest.raises(BrokerError, match=r"exited with code 3(.|\n)*panicked"):
+def test_missing_java_on_path_names_what_to_install(tmp_path, monkeypatch):
+    from pipeline.broker import kafka
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(BrokerError, match="java not found: install a Java runtime, 17"):
+        kafka.java_binary()
+    monkeypatch.setenv("WIRES_KAFKA_JARS", str(tmp_path / "no-jars"))
+    with pytest.raises(BrokerError, match="java not found"):
+        kafka.ensure_jars()
+
+
+def test_jvm_that_dies_reports_exit_code_and_log(tmp_path):
+    java = fake_java(tmp_path, 'echo "Address already in use" >&2; exit 3')
+    broker = KafkaBroker(tmp_path / "k", java=java)
+    with pytest.raises(BrokerError, match=r"exited with code 3(.|\n)*Address already in use"):
         broker.start()
     assert not broker.running
 
 
-def test_binary_that_never_answers_times_out_and_is_killed(tmp_path):
-    binary = fake_binary(tmp_path, "echo started; exec sleep 60")
-    broker = EmbeddedBroker(binary=binary, ready_timeout=1.0, stop_timeout=2.0)
+def test_jvm_that_never_answers_times_out_and_is_killed(tmp_path):
+    java = fake_java(tmp_path, "echo started; exec sleep 60")
+    broker = KafkaBroker(tmp_path / "k", java=java, ready_timeout=1.0, stop_timeout=2.0)
     started = time.monotonic()
     with pytest.raises(BrokerError, match=r"not ready after 1 s(.|\n)*started"):
         broker.start()
@@ -102,11 +145,10 @@ def test_binary_that_never_answers_times_out_and_is_killed(tmp_path):
     assert not broker.running
 
 
-def test_run_foreground_prints_address_and_stops_on_sigterm(tmp_path):
-    port = free_port()
-    code = f"from pipeline.broker import run_foreground; raise SystemExit(run_foreground({port}))"
+def run_foreground(tmp_path: Path, *args: str) -> tuple[str, str]:
+    """``python -m pipeline broker ARGS`` until its first lines, then SIGTERM."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", code],
+        [sys.executable, "-m", "pipeline", "broker", *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -116,13 +158,44 @@ def test_run_foreground_prints_address_and_stops_on_sigterm(tmp_path):
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
-        assert first.strip() == f"broker ready: 127.0.0.1:{port}"
-        assert not port_is_free(port)
+        head = ""
+        while first.startswith("broker ready") and "Ctrl-C to stop" not in head:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            head += line
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, out
-    assert "broker stopped" in out
+    assert proc.returncode == 0, first + head + out
+    return first, head + out
+
+
+def test_broker_command_runs_kafka_on_a_data_dir_and_stops_on_sigterm(tmp_path):
+    from pipeline.broker import free_port
+
+    port = free_port()
+    first, rest = run_foreground(tmp_path, "--port", str(port), "--data-dir", str(tmp_path / "d"))
+    assert first.strip() == f"broker ready: 127.0.0.1:{port}", rest
+    assert "Apache Kafka, data in" in rest and "broker stopped" in rest
+    assert (tmp_path / "d" / "kafka-logs" / "meta.properties").is_file()
     assert port_is_free(port)
+
+
+def test_tansu_option_smoke(tmp_path, unique_name):
+    """The lightweight option: serves clients, says it is not durable, stops."""
+    with TansuBroker(log_path=tmp_path / "tansu.log") as tansu:
+        assert tansu.kind == "tansu" and not tansu.durable
+        topic = unique_name("tansu")
+        produce(tansu.bootstrap, topic, 3)
+        assert consume(tansu.bootstrap, topic, 3) == [b"m0", b"m1", b"m2"]
+        port = tansu.port
+    assert port_is_free(port)
+    from pipeline.broker import free_port
+
+    port = free_port()
+    first, rest = run_foreground(tmp_path, "--kind", "tansu", "--port", str(port))
+    assert first.strip() == f"broker ready: 127.0.0.1:{port}"
+    assert "NOT durable" in rest

@@ -9,36 +9,37 @@ import time
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker, free_port
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW
+from tests.brokerkit import fresh
 from tests.stream import harness
 from tests.stream.test_restart import TEMPLATE
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(300)]
 
 
-def test_worker_waits_for_a_broker_that_is_not_there_yet(tmp_path):
-    port = free_port()
-    worker = harness.Worker(f"127.0.0.1:{port}", tmp_path).start()
-    worker.env["WIRES_LOG_LEVEL"] = "info"
-    try:
-        time.sleep(4)  # a few attempts against nothing
-        assert worker.proc is not None and worker.proc.poll() is None, worker.log()
-        assert "not ready" in worker.log() and "retrying in" in worker.log()
-        with EmbeddedBroker(port) as broker:
+def test_worker_waits_for_a_broker_that_is_not_there_yet(kafka_node, tmp_path):
+    with fresh(kafka_node):
+        kafka_node.stop()  # the session's node, back on the same port below
+        worker = harness.Worker(f"127.0.0.1:{kafka_node.port}", tmp_path).start()
+        worker.env["WIRES_LOG_LEVEL"] = "info"
+        try:
+            time.sleep(4)  # a few attempts against nothing
+            assert worker.proc is not None and worker.proc.poll() is None, worker.log()
+            assert "not ready" in worker.log() and "retrying in" in worker.log()
+            broker = kafka_node.start()
             try:
                 harness.feed_files(broker.bootstrap, harness.SAMPLES[:3])
                 events = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 3, timeout=120)
                 assert len(events) == 3
             finally:
                 worker.stop()  # before the broker goes: a worker without one stops slowly
-    finally:
-        worker.stop()
+        finally:
+            worker.stop()
 
 
-def test_worker_killed_ten_times_under_steady_load_loses_nothing(tmp_path):
+def test_worker_killed_ten_times_under_steady_load_loses_nothing(kafka_node, tmp_path):
     rate, kills = 100, 10
-    with EmbeddedBroker() as broker:
+    with fresh(kafka_node) as broker:
         worker = harness.Worker(broker.bootstrap, tmp_path).start()
         sent: list[str] = []
         stop = threading.Event()
@@ -106,8 +107,8 @@ MALFORMED = [
 ]
 
 
-def test_every_malformed_shape_is_dead_lettered_while_the_partition_flows(tmp_path):
-    with EmbeddedBroker() as broker:
+def test_every_malformed_shape_is_dead_lettered_while_the_partition_flows(kafka_node, tmp_path):
+    with fresh(kafka_node) as broker:
         worker = harness.Worker(broker.bootstrap, tmp_path)
         worker.env["WIRES_MAX_STORY_BYTES"] = "20000"
         worker.start()
@@ -144,3 +145,75 @@ def test_every_malformed_shape_is_dead_lettered_while_the_partition_flows(tmp_pa
     assert too_big["payload_omitted"] and too_big["payload_bytes"] == len(b"a line\n" * 10_000)
     assert too_big["topic"] == TOPIC_RAW and isinstance(too_big["offset"], int)
     assert not letters["binary"]["payload_omitted"] and letters["binary"]["payload_base64"]
+
+
+def test_a_story_with_huge_headers_or_key_is_dead_lettered_and_the_worker_goes_on(
+    kafka_node, tmp_path
+):
+    """Issue 15 (1): one 2 KB story with a 3.5 MB ``wires-id`` header made its event and
+    its dead letter too large to publish, and the worker stopped on it, again after
+    every restart. Now it is a dead letter that names the header it left out."""
+    huge = b"x" * 3_500_000
+    poison = [
+        ("huge header", [("wires-id", huge)], b"one-partition"),
+        ("many headers", [(f"x-{n}", b"1") for n in range(40)], b"one-partition"),
+        ("huge key", [], b"k" * 100_000),
+    ]
+    with fresh(kafka_node) as broker:
+        worker = harness.Worker(broker.bootstrap, tmp_path).start()
+        try:
+            producer = harness.producer(broker.bootstrap)
+            producer.config["max_request_size"] = 8_000_000
+            for i, (name, headers, key) in enumerate(poison):
+                story = GOOD + f"\nPoisoned story {i}.".encode()
+                producer.send(
+                    TOPIC_RAW, story, key=key, headers=[("x-name", name.encode()), *headers]
+                )
+                good = GOOD + f"\nGood story {i}.".encode()
+                producer.send(
+                    TOPIC_RAW,
+                    good,
+                    key=b"one-partition",
+                    headers=[("wires-id", f"good-{i}".encode())],
+                )
+            producer.flush()
+            producer.close()
+            dead = harness.count_in(broker.bootstrap, TOPIC_DEADLETTER, len(poison))
+            good = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, len(poison))
+            assert worker.proc is not None and worker.proc.poll() is None, worker.log()
+        finally:
+            worker.stop()
+    assert {e["source"]["original_id"] for e in good} == {f"good-{i}" for i in range(3)}
+    letters = {d["headers"].get("x-name"): d for d in dead}
+    assert set(letters) == {"huge header", "many headers", "huge key"}, dead
+    header = letters["huge header"]
+    assert header["reason"] == "headers_too_large"
+    assert header["headers_omitted"] == [f"wires-id ({len(huge) + 8} bytes)"]
+    assert header["payload_base64"] and header["offset"] is not None
+    assert letters["many headers"]["reason"] == "headers_too_large"
+    assert len(letters["many headers"]["headers"]) == 32  # what fits is kept
+    key = letters["huge key"]
+    assert key["reason"] == "key_too_large" and key["key_omitted"] and key["key"] is None
+
+
+def test_a_worker_whose_broker_goes_away_neither_spins_nor_floods_its_log(kafka_node, tmp_path):
+    """Issue 15 (8): without its broker a worker retried metadata with no pause and
+    wrote ~3,800 lines a second (Kafka 4.4); now a pause after each failed update and
+    one line per kind of retry every 10 s. It carries on when the broker is back."""
+    with fresh(kafka_node) as broker:
+        worker = harness.Worker(broker.bootstrap, tmp_path).start()
+        try:
+            harness.wait_group(broker.bootstrap, harness.settings(broker.bootstrap).group, 1)
+            harness.feed_files(broker.bootstrap, harness.SAMPLES[:1])
+            harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 1)
+            before = len(worker.log_path.read_bytes().splitlines())
+            kafka_node.stop()
+            time.sleep(10)
+            during = worker.log_path.read_bytes().splitlines()[before:]
+            kafka_node.start()
+            harness.feed_files(broker.bootstrap, harness.SAMPLES[1:2])
+            events = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, 2, timeout=120)
+        finally:
+            worker.stop()
+    assert len(during) < 60, b"\n".join(during[-40:]).decode(errors="replace")
+    assert len(events) >= 2

@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import orjson
 import pytest
 
-from pipeline.broker import EmbeddedBroker
 from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW
+from tests.brokerkit import fresh
 from tests.stream import harness
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(240)]
@@ -49,8 +52,9 @@ def raw_messages(bootstrap: str, n: int, timeout: float = 30) -> list:
 
 
 @pytest.fixture
-def broker():
-    with EmbeddedBroker() as running:
+def broker(kafka_node):
+    """The session's node, emptied: these tests use the pipeline's own topics."""
+    with fresh(kafka_node) as running:
         yield running
 
 
@@ -131,6 +135,7 @@ def enriched(agency: str, section: str, headline: str, place: str) -> bytes:
         {
             "schema": "wires.enriched/1",
             "id": headline[:8],
+            "version": 1,
             "processed_at": "2026-11-27T10:11:12.000Z",
             "agency": agency,
             "language": "en",
@@ -156,7 +161,7 @@ def test_tail_prints_filters_and_stops(broker):
     )
     lines = result.stdout.decode().splitlines()
     assert result.returncode == 0 and len(lines) == 2
-    assert lines[0].split()[:3] == ["10:11:12", "EFE", "politics"]
+    assert lines[0].split()[:4] == ["10:11:12", "v1", "EFE", "politics"]
     assert "Nur-Sultan" in lines[0] and lines[0].endswith("Kazakhstan endorses Guterres")
     result = wires(
         "tail",
@@ -172,14 +177,12 @@ def test_tail_prints_filters_and_stops(broker):
     assert [e["agency"] for e in events] == ["AFP", "EFE"]
 
 
-def test_run_starts_everything_and_stops_cleanly_on_ctrl_c(tmp_path):
-    env = {
-        **os.environ,
-        "WIRES_DATA_DIR": str(tmp_path / "wires"),
-        "WIRES_METRICS_PORT": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("WIRES_BROKER", None)
+def start_run(
+    env: dict[str, str], stories: int, logs: Path
+) -> tuple[subprocess.Popen[bytes], list[str]]:
+    """``python -m pipeline run`` until ``stories`` tail lines are out; (process, lines).
+
+    Its output is read in a thread, so the deadline holds even when it goes quiet."""
     run = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "run"],
         env=env,
@@ -187,20 +190,71 @@ def test_run_starts_everything_and_stops_cleanly_on_ctrl_c(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
+    assert run.stdout is not None
+    out: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [out.put(raw.decode()) for raw in iter(run.stdout.readline, b"")],
+        daemon=True,
+    ).start()
     lines: list[str] = []
     deadline = time.monotonic() + 120
-    stories = 0
-    assert run.stdout is not None
-    while time.monotonic() < deadline and stories < len(harness.SAMPLES):
-        line = run.stdout.readline().decode()
-        if not line:
-            break
+    shown = 0
+    while time.monotonic() < deadline and shown < stories:
+        try:
+            line = out.get(timeout=1)
+        except queue.Empty:
+            continue
         lines.append(line)
-        if line[:2].isdigit() and line[2] == ":":  # a tail line: "21:04:05  EFE ..."
-            stories += 1
-    assert stories == len(harness.SAMPLES), "".join(lines[-30:])
+        if is_story(line):
+            shown += 1
+    if shown < stories:
+        run.send_signal(signal.SIGINT)
+        try:
+            run.wait(30)
+        except subprocess.TimeoutExpired:
+            run.kill()
+        worker_log = (logs / "worker.log").read_text(errors="replace")[-3000:]
+        pytest.fail(f"{shown} of {stories} stories:\n{''.join(lines[-30:])}\n{worker_log}")
+    run.stdout_lines = out  # type: ignore[attr-defined]  # the rest, for stop_run
+    return run, lines
+
+
+def is_story(line: str) -> bool:
+    return line[:2].isdigit() and line[2] == ":"  # a tail line: "21:04:05  v1  EFE ..."
+
+
+def stop_run(run: subprocess.Popen[bytes], lines: list[str], sig: int = signal.SIGINT) -> str:
+    run.send_signal(sig)
+    run.wait(60)
+    out: queue.Queue[str] = run.stdout_lines  # type: ignore[attr-defined]
+    time.sleep(0.5)  # the reader thread drains the pipe
+    rest = "".join(iter(lambda: out.get() if not out.empty() else "", ""))
+    assert run.returncode == 0, rest[-2000:]
+    assert "stopped." in rest
+    (process_line,) = [line for line in lines if line.strip().startswith("processes")]
+    pids = [int(word) for word in process_line.split(":")[1].split()]
+    assert len(pids) == 3
+    for pid in pids:  # the worker, the dashboard and the broker are gone
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    return rest
+
+
+@pytest.mark.timeout(360)
+def test_run_starts_everything_stops_on_ctrl_c_and_a_second_run_keeps_the_stories(tmp_path):
+    env = {
+        **os.environ,
+        "WIRES_DATA_DIR": str(tmp_path / "wires"),
+        "WIRES_METRICS_PORT": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("WIRES_BROKER", None)
+    n = len(harness.SAMPLES)
+    logs = tmp_path / "wires" / "logs"
+    run, lines = start_run(env, n, logs)
     output = "".join(lines)
     assert "drop folder" in output and "tail" in output and "Ctrl-C" in output
+    assert "Apache Kafka, data in" in output
     urls = {
         line.split()[0]: line.split()[1]
         for line in lines
@@ -210,14 +264,81 @@ def test_run_starts_everything_and_stops_cleanly_on_ctrl_c(tmp_path):
         assert response.status == 200
     with urllib.request.urlopen(urls["metrics"], timeout=10) as response:
         assert b"wires_stories_enriched_total" in response.read()
-    run.send_signal(signal.SIGINT)
-    rest, _ = run.communicate(timeout=60)
-    assert run.returncode == 0, rest.decode()[-2000:]
-    assert "stopped." in rest.decode()
+    stop_run(run, lines)
     assert (tmp_path / "wires" / "inbox" / "done").is_dir()
-    (process_line,) = [line for line in lines if line.strip().startswith("processes")]
-    pids = [int(word) for word in process_line.split(":")[1].split()]
-    assert len(pids) == 3
-    for pid in pids:  # the worker, the dashboard and the broker are gone
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    assert (tmp_path / "wires" / "kafka" / "kafka-logs" / "meta.properties").is_file()
+    first = [line for line in lines if is_story(line)]
+
+    # Again on the same data directory: the earlier stories first, exactly as shown
+    # before (versions included), then the samples fed again, each a repeat ("rep")
+    # of the version the versions table (recovered from its changelog) remembers.
+    run, lines = start_run(env, 2 * n, logs)
+    stop_run(run, lines, signal.SIGTERM)  # as Ctrl-C: nothing left running
+    again = [line for line in lines if is_story(line)]
+    assert "again: earlier stories kept" in "".join(lines)
+    assert sorted(again[:n]) == sorted(first)  # partitions are read in any order
+    refed = again[n:]
+    assert all(line[10:16].endswith("rep") for line in refed), "".join(refed)
+
+    def shown(line: str) -> tuple[str, str]:
+        return line[10:16].replace("rep", "").strip(), line[16:]
+
+    assert sorted(map(shown, refed)) == sorted(map(shown, first))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_feed_stopped_by_a_signal_says_what_it_sent_and_what_it_did_not(
+    fresh_broker, tmp_path, sig
+):
+    """Issue 15 (8): ``feed`` killed with SIGINT or SIGTERM printed no summary. Here it
+    waits on stdin (the third of five inputs) when the signal comes."""
+    paths = [str(p) for p in harness.SAMPLES[:4]]
+    feed_run = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "feed", paths[0], paths[1], "-", *paths[2:]],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=harness.ROOT,
+        env={**os.environ, "WIRES_BROKER": fresh_broker.bootstrap},
+    )
+    try:
+        assert len(raw_messages(fresh_broker.bootstrap, 2)) == 2  # sent before stdin
+        feed_run.send_signal(sig)
+        _, err = feed_run.communicate(timeout=30)
+    finally:
+        feed_run.kill()
+    summary = err.decode()
+    assert feed_run.returncode == 1, summary  # not everything was sent
+    assert "sent 2, failed 0, interrupted: 3 not sent" in summary
+    assert len(raw_messages(fresh_broker.bootstrap, 3, timeout=3)) == 2
+
+
+def test_a_drop_folder_says_little_while_its_broker_is_away(kafka_node, tmp_path):
+    """Issue 15 (8): the drop folder logged every reconnect of its client at INFO."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with fresh(kafka_node) as broker:
+        command = [sys.executable, "-m", "pipeline", "feed", "--watch", str(inbox)]
+        feeder = subprocess.Popen(
+            command,
+            env={**os.environ, "WIRES_BROKER": broker.bootstrap},
+            cwd=harness.ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            time.sleep(2)
+            kafka_node.stop()
+            story = inbox / "during.txt"
+            story.write_bytes(harness.SAMPLES[0].read_bytes())
+            os.utime(story, (time.time() - 10, time.time() - 10))
+            time.sleep(8)
+            kafka_node.start()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and not (inbox / "done" / "during.txt").exists():
+                time.sleep(0.2)
+            assert (inbox / "done" / "during.txt").exists()  # sent once the broker is back
+        finally:
+            feeder.send_signal(signal.SIGINT)
+            _, err = feeder.communicate(timeout=30)
+    lines = err.decode(errors="replace").splitlines()
+    assert len(lines) < 40, "\n".join(lines[-40:])

@@ -7,8 +7,8 @@ import signal
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker
 from pipeline.config import TOPIC_ENRICHED
+from tests.brokerkit import fresh
 from tests.stream import harness
 from tests.stream.test_restart import BACKLOG, feed_backlog
 
@@ -16,8 +16,8 @@ pytestmark = [pytest.mark.broker, pytest.mark.timeout(300)]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
-def test_partitions_move_to_the_remaining_worker(sig, tmp_path):
-    with EmbeddedBroker() as broker:
+def test_partitions_move_to_the_remaining_worker(kafka_node, sig, tmp_path):
+    with fresh(kafka_node) as broker:
         ids = feed_backlog(broker.bootstrap, "h")
         first = harness.Worker(broker.bootstrap, tmp_path, name="first").start()
         second = harness.Worker(broker.bootstrap, tmp_path, name="second").start()

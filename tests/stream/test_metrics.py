@@ -10,9 +10,10 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from pipeline.broker import EmbeddedBroker, free_port
+from pipeline.broker import free_port
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW
 from pipeline.metrics import PipelineMetrics
+from tests.brokerkit import fresh
 from tests.stream import harness
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(240)]
@@ -33,10 +34,10 @@ def by_name(values: dict, name: str) -> dict[tuple, float]:
 
 
 @pytest.fixture(scope="module")
-def scraped(tmp_path_factory):
+def scraped(kafka_node, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("metrics")
     port = free_port()
-    with EmbeddedBroker() as broker:
+    with fresh(kafka_node) as broker:
         worker = harness.Worker(broker.bootstrap, workdir, metrics_port=port).start()
         try:
             harness.feed_files(broker.bootstrap, harness.FILES)

@@ -8,8 +8,8 @@ import base64
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW
+from tests.brokerkit import fresh
 from tests.stream import harness
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(240)]
@@ -20,11 +20,11 @@ UNDECODABLE = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR binary"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(kafka_node, tmp_path_factory):
     """A fresh broker and one worker; the samples, the dev corpus and two bad
     messages fed in; everything read back."""
     workdir = tmp_path_factory.mktemp("e2e")
-    with EmbeddedBroker() as broker:
+    with fresh(kafka_node) as broker:
         worker = harness.Worker(broker.bootstrap, workdir).start()
         try:
             half = len(FILES) // 2

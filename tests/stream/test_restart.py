@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker
 from pipeline.config import TOPIC_ENRICHED
+from tests.brokerkit import fresh
 from tests.stream import harness
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(600)]
@@ -67,9 +67,9 @@ def interrupted_run(bootstrap: str, workdir, sig: int, tag: str) -> tuple[int, i
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
-def test_worker_interrupted_mid_backlog_loses_nothing(sig, tmp_path):
+def test_worker_interrupted_mid_backlog_loses_nothing(kafka_node, sig, tmp_path):
     results = []
-    with EmbeddedBroker() as broker:
+    with fresh(kafka_node) as broker:
         for run in range(RUNS):
             started = time.monotonic()
             lost, repeats = interrupted_run(broker.bootstrap, tmp_path, sig, f"r{run}")

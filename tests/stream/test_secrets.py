@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker
+from tests.brokerkit import fresh
 from tests.stream import harness
 
 SECRET = "hunter2-very-secret"
@@ -32,10 +32,10 @@ def test_config_command_masks_secrets():
 
 @pytest.mark.broker
 @pytest.mark.timeout(120)
-def test_worker_with_sasl_settings_logs_no_secret(tmp_path):
+def test_worker_with_sasl_settings_logs_no_secret(kafka_node, tmp_path):
     """A worker configured for SASL (refused by the plaintext embedded broker) logs at
     debug level while it retries: the password must appear nowhere."""
-    with EmbeddedBroker() as broker:
+    with fresh(kafka_node) as broker:
         worker = harness.Worker(broker.bootstrap, tmp_path)
         worker.env.update(
             {

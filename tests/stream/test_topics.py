@@ -9,9 +9,12 @@ import time
 import pytest
 from kafka import KafkaAdminClient
 
-from pipeline.broker import EmbeddedBroker, free_port
+from pipeline import tail
+from pipeline.broker import free_port
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
 from pipeline.topics import TopicError, ensure_topics
+from pipeline.web.source import open_consumer
+from tests.brokerkit import fresh
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
 
@@ -61,21 +64,22 @@ def test_second_call_is_a_no_op(broker, unique_name, caplog):
     assert [r.getMessage() for r in caplog.records if r.name == "pipeline.topics"] == []
 
 
-def test_waits_for_a_broker_that_starts_late(caplog):
-    port = free_port()
-    late = EmbeddedBroker(port)
-    timer = threading.Timer(2.5, late.start)
-    timer.start()
-    try:
-        with caplog.at_level(logging.WARNING, logger="pipeline.topics"):
-            counts = ensure_topics(Settings(broker=f"127.0.0.1:{port}", partitions=1), timeout=30)
-        # By default: the pipeline's topics (and whatever else the workers need).
-        assert {TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER} <= counts.keys()
-        assert set(counts.values()) == {1}
-        assert "not reachable yet" in caplog.text
-    finally:
-        timer.join()
-        late.stop()
+def test_waits_for_a_broker_that_starts_late(kafka_node, caplog):
+    with fresh(kafka_node):
+        kafka_node.stop()  # the session's node, started again on its port by the timer
+        port = kafka_node.port
+        timer = threading.Timer(2.5, kafka_node.start)
+        timer.start()
+        try:
+            with caplog.at_level(logging.WARNING, logger="pipeline.topics"):
+                settings = Settings(broker=f"127.0.0.1:{port}", partitions=1)
+                counts = ensure_topics(settings, timeout=30)
+            # By default: the pipeline's topics (and whatever else the workers need).
+            assert {TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER} <= counts.keys()
+            assert set(counts.values()) == {1}
+            assert "not reachable yet" in caplog.text
+        finally:
+            timer.join()
 
 
 def test_unreachable_broker_gives_up_after_timeout():
@@ -84,3 +88,51 @@ def test_unreachable_broker_gives_up_after_timeout():
     with pytest.raises(TopicError, match="not reachable after"):
         ensure_topics(settings, timeout=3)
     assert time.monotonic() - started < 10
+
+
+def topic_names(bootstrap: str) -> set[str]:
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        return set(admin.list_topics())
+    finally:
+        admin.close()
+
+
+def test_a_reader_waits_for_its_topic_and_never_creates_it(broker, unique_name):
+    """Issue 15 (5): the dashboard, reconnecting before any worker after a broker restart,
+    made ``wires.enriched`` itself, with the broker's default partitions and none of the
+    topic settings the workers set. Readers wait; only workers (or ``ensure_topics``)
+    create topics, even on a broker that auto-creates them (Kafka's default)."""
+    name = unique_name("enriched")
+    settings = Settings(broker=broker.bootstrap, partitions=3)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=f"topic {name} not found"):
+        tail.assign_all(settings, name, wait=2.0)
+    assert time.monotonic() - started >= 2.0
+    with pytest.raises(TimeoutError):
+        open_consumer(settings, name, backlog=8, wait=2.0)
+    assert name not in topic_names(broker.bootstrap)
+
+    ensure_topics(settings, [name])  # as a worker does
+    consumer, partitions = tail.assign_all(settings, name, wait=5.0)
+    consumer.close()
+    assert len(partitions) == 3
+
+
+def test_a_security_setting_the_broker_does_not_speak_is_named_not_taken_for_absence(broker):
+    """Issue 15 (8): a wrong SASL or TLS setting read as "broker not reachable"."""
+    for protocol, mechanism in (("SASL_PLAINTEXT", "PLAIN"), ("SSL", "")):
+        settings = Settings(
+            broker=broker.bootstrap,
+            security_protocol=protocol,
+            sasl_mechanism=mechanism,
+            sasl_username="desk",
+            sasl_password="not-the-password",
+        )
+        with pytest.raises(TopicError) as error:
+            ensure_topics(settings, timeout=3)
+        text = str(error.value)
+        assert "Kafka handshake fails" in text and f"WIRES_SECURITY_PROTOCOL={protocol}" in text
+        assert "not-the-password" not in text
+    with pytest.raises(TopicError, match="not reachable after"):
+        ensure_topics(Settings(broker=f"127.0.0.1:{free_port()}"), timeout=1)

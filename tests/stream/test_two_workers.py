@@ -9,8 +9,9 @@ import urllib.request
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker, free_port
+from pipeline.broker import free_port
 from pipeline.config import TOPIC_ENRICHED
+from tests.brokerkit import fresh
 from tests.stream import harness
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(240)]
@@ -24,8 +25,8 @@ def scrape(port: int) -> str:
         return response.read().decode()
 
 
-def test_two_workers_share_the_work(tmp_path):
-    with EmbeddedBroker() as broker:
+def test_two_workers_share_the_work(kafka_node, tmp_path):
+    with fresh(kafka_node) as broker:
         ports = [free_port(), free_port()]
         workers = [
             harness.Worker(broker.bootstrap, tmp_path, name=f"w{i}", metrics_port=port)
@@ -34,6 +35,7 @@ def test_two_workers_share_the_work(tmp_path):
         for worker in workers:
             worker.start()
         try:
+            harness.wait_group(broker.bootstrap, harness.settings(broker.bootstrap).group, 2)
             harness.feed_files(broker.bootstrap, harness.FILES)
             events = harness.count_in(broker.bootstrap, TOPIC_ENRICHED, len(harness.FILES))
             # Partitions each worker owns, from its lag gauge (updated every 5 s).

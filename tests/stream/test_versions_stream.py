@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from pipeline.broker import EmbeddedBroker
 from pipeline.config import TOPIC_ENRICHED
+from tests.brokerkit import fresh
 from tests.stream import harness
 from tests.stream.test_restart import TEMPLATE
 
@@ -40,9 +40,9 @@ VERSIONS = [
 ]
 
 
-def test_versions_of_one_story(tmp_path):
+def test_versions_of_one_story(kafka_node, tmp_path):
     """Sent one after the other, as an agency files them, on different raw partitions."""
-    with EmbeddedBroker() as broker:
+    with fresh(kafka_node) as broker:
         worker = harness.Worker(broker.bootstrap, tmp_path).start()
         try:
             producer = harness.producer(broker.bootstrap)
@@ -70,14 +70,14 @@ def test_versions_of_one_story(tmp_path):
     assert by_name["update"]["headline"] == "Ferry capsizes off Indonesia's Sulawesi"
 
 
-def test_stories_not_seen_for_the_ttl_are_forgotten(tmp_path):
+def test_stories_not_seen_for_the_ttl_are_forgotten(kafka_node, tmp_path):
     """With WIRES_VERSIONS_TTL=2, a story re-sent after the TTL (and after traffic on
     every partition) is no longer known: version 1 again, not a duplicate."""
     story = VERSIONS[0][1].encode()
     others = [
         TEMPLATE.format(i=f"filler-{i}").encode() for i in range(80)
     ]  # enough to reach every partition
-    with EmbeddedBroker() as broker:
+    with fresh(kafka_node) as broker:
         worker = harness.Worker(broker.bootstrap, tmp_path)
         worker.env["WIRES_VERSIONS_TTL"] = "2"
         worker.start()

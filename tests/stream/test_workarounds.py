@@ -1,5 +1,6 @@
-"""The workarounds: true end offsets on Tansu, seek-before-resume in Faust recovery,
-and the fast-join Faust settings. The restart test lives in test_recovery_race.py."""
+"""The workarounds: true end offsets on Tansu (and that Kafka needs none), seek-before-
+resume in Faust recovery, idempotent Faust producers, and the fast-join Faust settings.
+The restart test lives in test_recovery_race.py."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from faust.types import TP
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline import workarounds
+from pipeline.broker import TansuBroker
 from pipeline.config import Settings
 
 BATCHES, PER_BATCH = 3, 10
@@ -22,34 +24,54 @@ BATCHES, PER_BATCH = 3, 10
 
 @pytest.fixture
 def patched() -> Iterator[None]:
-    """Workarounds installed for the test, then the previous state restored."""
-    was_installed = workarounds.installed()
-    workarounds.install()
+    """Every workaround installed (Tansu's too) for the test, then none."""
+    workarounds.uninstall()
+    workarounds.install(tansu=True)
     yield
-    if not was_installed:
-        workarounds.uninstall()
+    workarounds.uninstall()
 
 
 @pytest.fixture
 def unpatched() -> Iterator[None]:
-    was_installed = workarounds.installed()
     workarounds.uninstall()
     yield
-    if was_installed:
-        workarounds.install()
+    workarounds.uninstall()
 
 
-@pytest.fixture
-def three_batches(broker, unique_name) -> str:
-    """A topic whose partition 0 holds 3 record batches of 10 (end offset 30)."""
-    topic = unique_name("batches")
-    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=200)
+@pytest.fixture(scope="module")
+def tansu() -> Iterator[TansuBroker]:
+    """Tansu for the tests of its own workaround (it starts in milliseconds)."""
+    with TansuBroker(stop_timeout=3.0) as running:
+        yield running
+
+
+def make_three_batches(bootstrap: str, topic: str) -> str:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=200)
     for _ in range(BATCHES):
         for i in range(PER_BATCH):
             producer.send(topic, f"v{i}".encode(), partition=0)
         producer.flush()  # one batch per flush
     producer.close()
     return topic
+
+
+@pytest.fixture
+def three_batches(tansu, unique_name) -> str:
+    """A Tansu topic whose partition 0 holds 3 record batches of 10 (end offset 30)."""
+    return make_three_batches(tansu.bootstrap, unique_name("batches"))
+
+
+@pytest.mark.broker
+def test_kafka_listoffsets_is_right_without_the_tansu_fix(broker, unique_name, unpatched):
+    """Why workaround 1 is Tansu's only: Kafka answers the log end (30) by itself."""
+    topic = make_three_batches(broker.bootstrap, unique_name("batches"))
+    assert aiokafka_ends(broker.bootstrap, topic) == dict.fromkeys(
+        ("end_offsets", "seek_to_end", "reset"), BATCHES * PER_BATCH
+    )
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap)
+    tp = TopicPartition(topic, 0)
+    assert workarounds.end_offsets(consumer, [tp]) == {tp: 30}  # plain, no probe
+    consumer.close()
 
 
 def aiokafka_ends(bootstrap: str, topic: str) -> dict[str, int]:
@@ -81,47 +103,49 @@ def aiokafka_ends(bootstrap: str, topic: str) -> dict[str, int]:
 
 
 @pytest.mark.broker
-def test_tansu_listoffsets_bug_is_still_there(broker, three_batches, unpatched):
+def test_tansu_listoffsets_bug_is_still_there(tansu, three_batches, unpatched):
     """Canary: when this fails, Tansu returns the real end; drop workaround 1."""
-    assert aiokafka_ends(broker.bootstrap, three_batches) == dict.fromkeys(
+    assert aiokafka_ends(tansu.bootstrap, three_batches) == dict.fromkeys(
         ("end_offsets", "seek_to_end", "reset"), 21
     )
-    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap)
+    consumer = KafkaConsumer(bootstrap_servers=tansu.bootstrap)
     tp = TopicPartition(three_batches, 0)
     assert consumer.end_offsets([tp]) == {tp: 21}
     consumer.close()
 
 
 @pytest.mark.broker
-def test_aiokafka_gets_the_true_end_offset(broker, three_batches, patched):
-    assert aiokafka_ends(broker.bootstrap, three_batches) == dict.fromkeys(
+def test_aiokafka_gets_the_true_end_offset(tansu, three_batches, patched):
+    assert aiokafka_ends(tansu.bootstrap, three_batches) == dict.fromkeys(
         ("end_offsets", "seek_to_end", "reset"), BATCHES * PER_BATCH
     )
 
 
 @pytest.mark.broker
-def test_kafka_python_helper_gets_the_true_end_offset(broker, three_batches, unique_name):
+def test_kafka_python_helper_gets_the_true_end_offset(tansu, three_batches, unique_name):
     empty = unique_name("empty")
-    KafkaProducer(bootstrap_servers=broker.bootstrap).partitions_for(empty)  # auto-creates
-    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap)
+    KafkaProducer(bootstrap_servers=tansu.bootstrap).partitions_for(empty)  # auto-creates
+    consumer = KafkaConsumer(bootstrap_servers=tansu.bootstrap)
     tps = [
         TopicPartition(three_batches, 0),
         TopicPartition(three_batches, 1),
         TopicPartition(empty, 0),
     ]
-    assert workarounds.end_offsets(consumer, tps) == {tps[0]: 30, tps[1]: 0, tps[2]: 0}
+    assert consumer.end_offsets(tps)[tps[0]] == 21  # wrong without the probe
+    ends = workarounds.end_offsets(consumer, tps, tansu=True)
+    assert ends == {tps[0]: 30, tps[1]: 0, tps[2]: 0}
     consumer.close()
 
 
 @pytest.mark.broker
-def test_correction_never_lowers_an_offset(broker, three_batches, patched, monkeypatch):
+def test_correction_never_lowers_an_offset(tansu, three_batches, patched, monkeypatch):
     """On a broker with a right ListOffsets, a lower watermark must not win."""
 
     async def lower_marks(fetcher: Any, node_id: int, positions: dict) -> dict:
         return {tp: offset - 5 for tp, offset in positions.items()}
 
     monkeypatch.setattr(workarounds, "_fetch_end_marks", lower_marks)
-    assert aiokafka_ends(broker.bootstrap, three_batches)["end_offsets"] == 21
+    assert aiokafka_ends(tansu.bootstrap, three_batches)["end_offsets"] == 21
 
 
 def test_end_mark_uses_last_stable_offset_when_reading_committed():
@@ -227,13 +251,38 @@ def patch_targets() -> tuple[Any, ...]:
 
 def test_install_is_idempotent_and_uninstall_restores(unpatched):
     originals = patch_targets()
-    workarounds.install()
+    workarounds.install(tansu=True)
     once = patch_targets()
-    workarounds.install()
+    workarounds.install(tansu=True)
     assert patch_targets() == once
     assert all(a is not b for a, b in zip(originals, once, strict=True))
     workarounds.uninstall()
     assert patch_targets() == originals
+
+
+def test_the_tansu_fix_is_installed_only_for_tansu(unpatched):
+    fetch, *faust_methods = patch_targets()
+    workarounds.install()  # Kafka
+    now = patch_targets()
+    assert now[0] is fetch  # aiokafka's ListOffsets left alone
+    assert all(a is not b for a, b in zip(faust_methods, now[1:], strict=True))
+    workarounds.install(tansu=True)
+    assert patch_targets()[0] is not fetch
+
+
+def test_faust_producer_asks_for_idempotence(unpatched):
+    """Faust passes enable_idempotence only in transactions; part 4 adds it."""
+    from faust.transport.drivers.aiokafka import Producer
+
+    producer = MagicMock()
+    producer.app.in_transaction = False
+    assert "enable_idempotence" not in Producer._settings_extra(producer)
+    workarounds.install()
+    workarounds.set_idempotence(True)
+    assert Producer._settings_extra(producer) == {"enable_idempotence": True, "acks": "all"}
+    workarounds.set_idempotence(False)
+    assert Producer._settings_extra(producer) == {}
+    workarounds.set_idempotence(True)
 
 
 def test_faust_settings_come_from_settings():

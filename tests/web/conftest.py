@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from web_processes import Child
 
-from pipeline.broker import EmbeddedBroker
+from pipeline.broker import KafkaBroker
 from pipeline.config import Settings
 from pipeline.topics import ensure_topics
+from tests.brokerkit import fresh
 
 PARTITIONS = 4
 
@@ -29,18 +30,14 @@ def children(tmp_path: Path) -> Iterator[list[Child]]:
 
 
 @pytest.fixture
-def broker() -> Iterator[EmbeddedBroker]:
-    # A short stop timeout: Tansu can take over 3 s to exit on SIGTERM.
-    embedded = EmbeddedBroker(stop_timeout=3.0)
-    embedded.start()
-    try:
-        yield embedded
-    finally:
-        embedded.stop()
+def broker(kafka_node: KafkaBroker) -> Iterator[KafkaBroker]:
+    """The session's Kafka node, emptied: the dashboard reads the pipeline's topics."""
+    with fresh(kafka_node) as running:
+        yield running
 
 
 @pytest.fixture
-def broker_settings(broker: EmbeddedBroker) -> Settings:
+def broker_settings(broker: KafkaBroker) -> Settings:
     settings = Settings(broker=broker.bootstrap, partitions=PARTITIONS)
     ensure_topics(settings)
     return settings

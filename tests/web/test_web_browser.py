@@ -16,7 +16,7 @@ import pytest
 from web_processes import Child
 
 from pipeline import feed
-from pipeline.broker import EmbeddedBroker
+from pipeline.broker import KafkaBroker
 from pipeline.config import Settings
 from pipeline.text.engine import enrich
 from pipeline.text.story import Meta
@@ -84,7 +84,7 @@ def browser_page() -> Iterator[Any]:
 @pytest.mark.broker
 @pytest.mark.timeout(180)
 def test_dashboard_live_in_a_browser(
-    broker: EmbeddedBroker,
+    broker: KafkaBroker,
     broker_settings: Settings,
     children: list[Child],
     browser_page: Any,

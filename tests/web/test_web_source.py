@@ -11,7 +11,7 @@ import orjson
 import pytest
 from kafka import KafkaProducer
 
-from pipeline.broker import EmbeddedBroker
+from pipeline.broker import KafkaBroker
 from pipeline.config import TOPIC_ENRICHED, Settings
 from pipeline.topics import ensure_topics
 from pipeline.web.source import CONNECTED, DISCONNECTED, StorySource, start_offset
@@ -62,9 +62,16 @@ def produce(bootstrap: str, ids: list[str]) -> None:
 
 @pytest.mark.broker
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("rebuild_after", [30.0, 0.5], ids=["same-consumer", "new-consumer"])
+@pytest.mark.parametrize(
+    "rebuild_after",
+    [
+        30.0,
+        0.5,
+    ],
+    ids=["same-consumer", "new-consumer"],
+)
 def test_follower_starts_near_the_end_and_survives_a_broker_restart(
-    broker: EmbeddedBroker, broker_settings: Settings, rebuild_after: float
+    broker: KafkaBroker, broker_settings: Settings, rebuild_after: float
 ) -> None:
     old = [f"old-{n}" for n in range(40)]
     produce(broker.bootstrap, old)
@@ -83,24 +90,19 @@ def test_follower_starts_near_the_end_and_survives_a_broker_restart(
         produce(broker.bootstrap, ["live-1", "live-2"])
         wait_until(lambda: collected.has("live-1", "live-2"), 30, "live stories")
 
-        port = broker.port
         broker.stop()
         wait_until(lambda: source.status != CONNECTED, 30, "the outage to be noticed")
         assert source.status == DISCONNECTED or rebuild_after < 1
-        # The in-memory broker comes back empty: topics and offsets start again at 0.
-        restarted = EmbeddedBroker(port, stop_timeout=3.0)
-        restarted.start()
-        try:
-            ensure_topics(Settings(broker=restarted.bootstrap, partitions=4))
-            produce(restarted.bootstrap, ["after-1", "after-2", "after-3"])
-            wait_until(
-                lambda: collected.has("after-1", "after-2", "after-3"),
-                60,
-                "stories sent after the restart",
-            )
-            assert source.status == CONNECTED
-        finally:
-            restarted.stop()
+        # Kafka comes back on its data directory and port: topics and offsets kept.
+        broker.start()
+        ensure_topics(Settings(broker=broker.bootstrap, partitions=4))
+        produce(broker.bootstrap, ["after-1", "after-2", "after-3"])
+        wait_until(
+            lambda: collected.has("after-1", "after-2", "after-3"),
+            60,
+            "stories sent after the restart",
+        )
+        assert source.status == CONNECTED
     finally:
         source.stop()
     assert not source.alive

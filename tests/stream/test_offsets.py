@@ -1,0 +1,81 @@
+"""Issue 15 (2): committed offsets that no longer fit the log are detected, said loudly
+and handled by the documented policy: read again from the earliest retained offset.
+
+A broker that came back empty, a recreated topic or an offset reset left the group's
+committed offsets past the end of ``wires.raw``. Faust then drops, without a word,
+every message below its read offset (the committed one), so every story sent until
+the log grew past the old offsets was never enriched."""
+
+from __future__ import annotations
+
+import re
+import urllib.request
+
+import pytest
+from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from pipeline.broker import free_port
+from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW
+from tests.brokerkit import fresh
+from tests.stream import harness
+
+pytestmark = [pytest.mark.broker, pytest.mark.timeout(240)]
+
+RESETS = re.compile(
+    r'^wires_offsets_reset_total\{partition="(\d+)",topic="wires.raw",why="past_end"\} (\S+)$',
+    re.M,
+)
+
+
+def commit_past_the_end(bootstrap: str, group: str, ahead: int) -> dict[int, int]:
+    """As an empty broker or a reset leaves them: committed offsets ``ahead`` of the end."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(TOPIC_RAW, p) for p in consumer.partitions_for_topic(TOPIC_RAW)]
+        consumer.assign(tps)
+        ends = consumer.end_offsets(tps)
+        consumer.commit({tp: OffsetAndMetadata(ends[tp] + ahead, "", -1) for tp in tps})
+        return {tp.partition: ends[tp] + ahead for tp in tps}
+    finally:
+        consumer.close()
+
+
+def test_offsets_past_the_end_are_read_again_from_the_start_and_said(kafka_node, tmp_path):
+    with fresh(kafka_node) as broker:
+        group = harness.settings(broker.bootstrap).group
+        first = harness.SAMPLES[:6]
+        worker = harness.Worker(broker.bootstrap, tmp_path).start()
+        try:
+            harness.feed_files(broker.bootstrap, first)
+            harness.count_in(broker.bootstrap, TOPIC_ENRICHED, len(first))
+        finally:
+            worker.stop()
+        commit_past_the_end(broker.bootstrap, group, ahead=1000)
+        later = harness.CORPUS[:5]
+        harness.feed_files(broker.bootstrap, later)
+
+        port = free_port()
+        worker = harness.Worker(broker.bootstrap, tmp_path, name="again", metrics_port=port)
+        worker.env["WIRES_LOG_LEVEL"] = "info"
+        worker.start()
+        try:
+            wanted = {p.name for p in later}
+            events = harness.read_until(
+                broker.bootstrap,
+                TOPIC_ENRICHED,
+                lambda es: wanted <= {e["source"]["original_id"] for e in es},
+                timeout=90,
+            )
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                page = r.read().decode()
+        finally:
+            worker.stop()
+    assert wanted <= {e["source"]["original_id"] for e in events}, worker.log()
+    # Read again from the start: the first stories come back, flagged as repeats.
+    again = [
+        e for e in events[len(first) :] if e["source"]["original_id"] in {p.name for p in first}
+    ]
+    assert again and all(e["duplicate"] for e in again)
+    assert "past the end" in worker.log()
+    assert sum(float(n) for _, n in RESETS.findall(page)) >= 1, page
