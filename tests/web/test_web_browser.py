@@ -11,15 +11,20 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import playwright.sync_api as playwright_api
 import pytest
+from kafka import KafkaProducer
 from web_processes import Child
 
-from pipeline import feed
+from pipeline import events, feed
 from pipeline.broker import KafkaBroker
-from pipeline.config import Settings
+from pipeline.config import TOPIC_ENRICHED, Settings
+from pipeline.text import learned
 from pipeline.text.engine import enrich
 from pipeline.text.story import Meta
+from pipeline.topics import ensure_topics
+from tests.text.test_learned import SITES, site_stories
 
 expect = playwright_api.expect
 
@@ -212,3 +217,46 @@ def test_dashboard_live_in_a_browser(
 
 def _headline_of(path: Path) -> str:
     return enrich(path.read_bytes(), Meta()).headline
+
+
+@pytest.mark.browser
+@pytest.mark.broker
+@pytest.mark.timeout(180)
+def test_the_story_view_marks_chrome_its_feed_taught(
+    broker: KafkaBroker,
+    broker_settings: Settings,
+    children: list[Child],
+    browser_page: Any,
+    tmp_path: Path,
+) -> None:
+    """Issue 13: a block stripped because the feed taught it says so in the story view.
+
+    The event is the engine's real reading of the 12th story of an invented site after
+    11 others taught its memory (``learned.read``, as the worker reads), published on
+    ``wires.enriched`` as the version agent would."""
+    site = SITES[0]
+    memories = learned.Memories()
+    meta = Meta(received_at="2024-06-01T12:00:00.000Z", feed=site)
+    for invented in site_stories(site)[:11]:
+        learned.read(invented.raw, meta, memories)
+    story = learned.read(site_stories(site)[11].raw, meta, memories)
+    taught = [b for b in story.blocks if b.why == "learned"]
+    assert taught, "the memory taught nothing: no learned block to show"
+    event = {**orjson.loads(events.encode(story)), "version": 1, "duplicate": False}
+    ensure_topics(broker_settings)
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    producer.send(TOPIC_ENRICHED, orjson.dumps(event), key=events.story_key(story))
+    producer.flush(30)
+    producer.close(5)
+
+    env = {**broker.client_env(), "WIRES_DASHBOARD_PORT": "0", "WIRES_LOG_LEVEL": "info"}
+    dashboard = Child("dashboard", ["dashboard"], env, tmp_path)
+    children.append(dashboard)
+    url = dashboard.wait_for(r"dashboard on (http://127\.0\.0\.1:(\d+)/)").group(1)
+    page = browser_page
+    page.goto(url)
+    page.locator("#rows tr").filter(has_text=story.headline).click()
+    marked = page.locator("#story-blocks li.block.stripped.learned")
+    expect(marked).to_have_count(len(taught))
+    expect(marked.first).to_have_attribute("data-why", "learned")
+    expect(marked.first.locator(".kind-label")).to_contain_text("learned")
