@@ -10,26 +10,23 @@ SIGKILL fallback and the wait for a free port below.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
-import subprocess
 import tempfile
 import time
-from collections import deque
 from pathlib import Path
-from typing import TextIO
 
 from pipeline.broker.common import (
     EMBEDDED_GROUP_TIMINGS,
     HOST,
     BrokerError,
+    BrokerProcess,
     StartStop,
     free_port,
     metadata_ready,
-    parent_death_signal,
     port_is_free,
     port_open,
+    tail_of,
     wait_port_free,
 )
 
@@ -95,8 +92,7 @@ class TansuBroker(StartStop):
         self.stop_timeout = stop_timeout
         self._log_path = Path(log_path) if log_path is not None else None
         self._owns_log = False  # a temp log we created: removed after a clean stop
-        self._log_file: TextIO | None = None
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._process = BrokerProcess("tansu broker", stop_timeout=stop_timeout)
 
     # -- properties -------------------------------------------------------------------
 
@@ -125,12 +121,12 @@ class TansuBroker(StartStop):
     @property
     def running(self) -> bool:
         """True while the child process is alive."""
-        return self._proc is not None and self._proc.poll() is None
+        return self._process.running
 
     @property
     def pid(self) -> int | None:
         """Process id of the broker, or None when not started."""
-        return self._proc.pid if self._proc is not None else None
+        return self._process.pid
 
     @property
     def log_path(self) -> Path | None:
@@ -139,10 +135,7 @@ class TansuBroker(StartStop):
 
     def log_tail(self, lines: int = 20) -> str:
         """Last ``lines`` lines of the broker log (for error messages)."""
-        if self._log_path is None or not self._log_path.exists():
-            return "(no broker log)"
-        with open(self._log_path, errors="replace") as f:
-            return "".join(deque(f, maxlen=lines)).rstrip() or "(broker log is empty)"
+        return tail_of(self._log_path, lines)
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -183,7 +176,7 @@ class TansuBroker(StartStop):
         Waiting for the port matters: Tansu on a port still held panics at start.
         Idempotent.
         """
-        if self._proc is None:
+        if self._process.proc is None:
             return
         port = self.port
         self._terminate()
@@ -204,7 +197,7 @@ class TansuBroker(StartStop):
             fd, name = tempfile.mkstemp(prefix="tansu-", suffix=".log")
             os.close(fd)
             self._log_path, self._owns_log = Path(name), True
-        self._log_file = open(self._log_path, "w")  # noqa: SIM115 - closed in _terminate
+        self._log_path.write_bytes(b"")  # this attempt's output only: read for "Address in use"
         cmd = [
             binary,
             "broker",
@@ -215,30 +208,16 @@ class TansuBroker(StartStop):
             "--storage-engine",
             self.storage,
         ]
-        log.debug("starting %s", " ".join(cmd))
-        try:
-            # Own session: a Ctrl-C meant for the parent must not kill the broker
-            # before the parent has stopped its clients.
-            self._proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                stdout=self._log_file,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "NO_COLOR": "1"},  # plain log lines for error messages
-                start_new_session=True,
-                preexec_fn=parent_death_signal(),
-            )
-        except OSError as exc:
-            self._close_log()
-            raise BrokerError(f"cannot run broker binary {binary!r}: {exc}") from exc
-        atexit.register(self._terminate)
+        # NO_COLOR: plain log lines, quoted in error messages
+        self._process.spawn(cmd, self._log_path, env={"NO_COLOR": "1"})
 
     def _wait_ready(self) -> None:
-        assert self._proc is not None
+        proc = self._process.proc
+        assert proc is not None
         bootstrap = f"{self.host}:{self.port}"
         deadline = time.monotonic() + self.ready_timeout
         while True:
-            code = self._proc.poll()
+            code = proc.poll()
             if code is not None:
                 raise BrokerError(
                     f"broker on {bootstrap} exited with code {code} during start;"
@@ -247,7 +226,7 @@ class TansuBroker(StartStop):
             # The cheap TCP check first: kafka-python logs an ERROR per refused connect.
             if port_open(self.port, self.host) and metadata_ready(bootstrap, timeout=1.0):
                 # The port may answer for another process: make sure ours is alive.
-                if self._proc.poll() is None:
+                if proc.poll() is None:
                     return
                 continue
             if time.monotonic() > deadline:
@@ -258,19 +237,4 @@ class TansuBroker(StartStop):
             time.sleep(0.05)
 
     def _terminate(self) -> None:
-        atexit.unregister(self._terminate)
-        proc, self._proc = self._proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(self.stop_timeout)
-            except subprocess.TimeoutExpired:
-                log.warning("broker pid %s ignored SIGTERM; killing it", proc.pid)
-                proc.kill()
-                proc.wait()
-        self._close_log()
-
-    def _close_log(self) -> None:
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
+        self._process.terminate()
