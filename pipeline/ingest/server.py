@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -41,7 +40,7 @@ from pipeline.ingest.stories import (
     ndjson_records,
     plain_record,
 )
-from pipeline.serving import is_loopback, run_service, serve_until_stopped
+from pipeline.serving import RepeatFilter, is_loopback, run_service, serve_until_stopped
 from pipeline.text.story import iso_utc
 
 log = logging.getLogger(__name__)
@@ -81,26 +80,6 @@ class Problem(Exception):
 
 
 @dataclass(slots=True)
-class _QuietLog:
-    """At most one warning per ``every`` seconds for a repeated event, with the count of
-    those left unsaid: a client trying bad tokens must not fill the log."""
-
-    every: float
-    _last: float = -1e18
-    _unsaid: int = 0
-
-    def warn(self, message: str, *args: object) -> None:
-        now = time.monotonic()
-        if now - self._last < self.every:
-            self._unsaid += 1
-            return
-        if self._unsaid:
-            message += f" (and {self._unsaid} more in the last {self.every:.0f} s)"
-        log.warning(message, *args)
-        self._last, self._unsaid = now, 0
-
-
-@dataclass(slots=True)
 class Ingest:
     """Shared state of one app."""
 
@@ -114,7 +93,9 @@ class Ingest:
     body_timeout: float = 30.0
     max_requests: int = 64
     in_flight: int = 0
-    refusals: _QuietLog = field(default_factory=lambda: _QuietLog(60.0))
+    # Refused tokens: one warning a minute, with a count (a client trying bad tokens
+    # must not fill the log).
+    refusals: RepeatFilter = field(default_factory=lambda: RepeatFilter(60.0))
 
 
 INGEST = web.AppKey("ingest", Ingest)
@@ -139,9 +120,17 @@ def _authenticate(request: web.Request, tokens: TokenTable) -> Caller:
         )
     caller = tokens.caller(token)
     if caller is None:
-        request.app[INGEST].refusals.warn(
-            "refused a request from %s: unknown token", request.remote
+        refused = log.makeRecord(
+            log.name,
+            logging.WARNING,
+            __file__,
+            0,
+            "refused a request from %s: unknown token",
+            (request.remote,),
+            None,
         )
+        if log.isEnabledFor(logging.WARNING) and request.app[INGEST].refusals.filter(refused):
+            log.handle(refused)
         raise Problem(403, "forbidden", "unknown token")
     return caller
 
