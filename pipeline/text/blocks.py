@@ -129,10 +129,6 @@ def looks_like_stamp(line: str) -> bool:
     return (digits >= 2 and len(parts) - digits <= 4) or (digits >= 1 and len(parts) <= 2)
 
 
-def _is_chrome(line: str) -> bool:
-    return navigation.is_navigation(line) or navigation.starts_link_list(line)
-
-
 # Not computed yet (None is a value rules return).
 _UNSET = object()
 
@@ -144,7 +140,17 @@ def _key(line: str) -> str:
 class _Page:
     """The lines of one story with what the tables say of each, computed once."""
 
-    __slots__ = ("_header_kinds", "_memo", "_repeated", "learned", "lines", "n")
+    __slots__ = (
+        "_chrome",
+        "_header_kinds",
+        "_link_list",
+        "_memo",
+        "_repeated",
+        "folded",
+        "learned",
+        "lines",
+        "n",
+    )
 
     def __init__(self, lines: list[str], learned: Learned | None = None) -> None:
         self.lines = lines
@@ -153,6 +159,9 @@ class _Page:
         # ask is a dict lookup and an index, not a tuple key built and hashed
         self._memo: dict[Callable[[str], object], list[object]] = {}
         self._header_kinds: list[object] = [_UNSET] * self.n
+        # the chrome tables' answers (None until asked), asked of almost every line
+        self._chrome: list[bool | None] = [None] * self.n
+        self._link_list: list[bool | None] = [None] * self.n
         self.learned = (
             [learned(line) >= LEARNED_THRESHOLD for line in lines] if learned else [False] * self.n
         )
@@ -161,6 +170,8 @@ class _Page:
         for k in keys:
             counts[k] = counts.get(k, 0) + 1
         self._repeated = [counts[k] > 1 for k in keys]  # asked of most lines, many times
+        # navigation.fold of each line, from its key: the chrome lists match folded text
+        self.folded = [k.replace("i\u0307", "i") for k in keys]
 
     def repeated(self, i: int) -> bool:
         """Line ``i`` is printed more than once on the page (case aside)."""
@@ -177,6 +188,22 @@ class _Page:
             value = values[i] = fn(self.lines[i])
         return value  # type: ignore[return-value]
 
+    def link_list(self, i: int) -> bool:
+        """Line ``i`` heads a list of links ("Related Articles")."""
+        value = self._link_list[i]
+        if value is None:
+            value = navigation.starts_link_list(self.lines[i], self.folded[i])
+            self._link_list[i] = value
+        return value
+
+    def is_chrome(self, i: int) -> bool:
+        """Line ``i`` is navigation by the chrome tables, or heads a list of links."""
+        value = self._chrome[i]
+        if value is None:
+            value = navigation.is_navigation(self.lines[i], self.folded[i]) or self.link_list(i)
+            self._chrome[i] = value
+        return value
+
     def chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, a caption, or what the feed taught."""
         return self.learned[i] or self.rule_chrome(i)
@@ -184,7 +211,7 @@ class _Page:
     def rule_chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, or a caption: never a paragraph."""
         return (
-            self.test(_is_chrome, i)
+            self.is_chrome(i)
             or self.test(navigation.is_caption, i)
             or (not self.test(shape.is_paragraph, i) and self.test(looks_like_stamp, i))
         )
@@ -200,7 +227,7 @@ class _Page:
     def _header_kind(self, i: int) -> BlockKind | None:
         if self.test(agencies.is_agency_byline, i):  # before chrome: "Europa Press | 18 ago"
             return "byline"
-        if self.test(_is_chrome, i):
+        if self.is_chrome(i):
             return "navigation"
         if self.test(navigation.is_caption, i):
             return "caption"
@@ -487,10 +514,12 @@ def _explain(page: _Page, layout: Layout) -> None:
         if kind == "body" or layout.whys[i] is not None:
             continue
         line = page.lines[i]
+        # chrome first: the body asked it of the lines below the lede, where the
+        # header's other rules (agency bylines, author lines) were never asked
         if (
             kind in ("signoff", "editor_codes", "caption")
+            or page.is_chrome(i)
             or page.header_kind(i)
-            or page.test(_is_chrome, i)
         ):
             layout.whys[i] = (
                 "shape" if kind == "editor_codes" and not agencies.is_codes(line) else "rule"
@@ -766,10 +795,10 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             if _SEPARATOR.fullmatch(line) is None:
                 early = i - layout.lede <= _EARLY_CREDIT_LINES
                 story_over = story_over or not (_is_credit(line) and early and _resumes(page, i))
-        elif page.test(navigation.starts_link_list, i):
+        elif page.link_list(i):
             kinds[i] = "navigation"
             story_over = story_over or not _resumes(page, i)
-        elif page.test(_is_chrome, i):
+        elif page.is_chrome(i):
             kinds[i] = "navigation"
         elif page.test(navigation.is_caption, i):
             kinds[i] = "caption"

@@ -174,10 +174,12 @@ _TIMESTAMP_MAX_CHARS = 90
 _DECORATION = re.compile(r"[^\w_]{1,20}")
 
 
-def is_navigation(line: str) -> bool:
-    """Chrome that stands on its own line: menus, share bars, tags, ads, copyright."""
+def is_navigation(line: str, folded: str | None = None) -> bool:
+    """Chrome that stands on its own line: menus, share bars, tags, ads, copyright
+    (``folded``: :func:`fold` of the line, when the caller has it)."""
     # folded once for the table and the promo test (longer lines are neither)
-    folded = fold(line) if len(line) <= _FOLD_MAX_CHARS else None
+    if folded is None and len(line) <= _FOLD_MAX_CHARS:
+        folded = fold(line)
     return (
         _NAVIGATION.matches(line, folded)
         or is_timestamp(line)
@@ -202,9 +204,10 @@ def is_timestamp(line: str) -> bool:
     )
 
 
-def starts_link_list(line: str) -> bool:
-    """A heading such as "Related Articles" after which come links to other stories."""
-    return _RELATED.matches(line)
+def starts_link_list(line: str, folded: str | None = None) -> bool:
+    """A heading such as "Related Articles" after which come links to other stories
+    (``folded``: :func:`fold` of the line, when the caller has it)."""
+    return _RELATED.matches(line, folded)
 
 
 # A photographer and an agency after a caption: "... - Marta Ruiz - Europa Press",

@@ -38,7 +38,13 @@ def words(line: str) -> int:
 
 def is_cjk(line: str) -> bool:
     """A line in Chinese, Japanese or Korean script (no spaces between words)."""
-    return _CJK.search(line[:40]) is not None and line.count(" ") * 8 < len(line)
+    # every CJK character is outside ASCII, and ``isascii`` reads a flag: most lines
+    # of the Latin-script wires are ASCII and need no search
+    return (
+        not line.isascii()
+        and _CJK.search(line[:40]) is not None
+        and line.count(" ") * 8 < len(line)
+    )
 
 
 def ends_sentence(line: str) -> bool:
@@ -77,12 +83,15 @@ def lower_ratio(line: str) -> float:
 
 # A teaser cut mid-sentence: "... devem ser cancelados neste…", "... said the..."
 _TRUNCATED = re.compile(r"[^\W\d_](?:…|\.\.\.)$")
+_ELLIPSES = ("…", "...", "…\n", "...\n")
 
 
 def is_paragraph(line: str) -> bool:
     """Long enough and sentence-shaped enough to be a lede or any body paragraph
     (a teaser cut off mid-sentence is not)."""
-    if _TRUNCATED.search(line[-4:]) is not None:
+    # a cut teaser ends in an ellipsis (before a final "\n", which "$" lets through):
+    # a test of the end, not a search, for every other line
+    if line.endswith(_ELLIPSES) and _TRUNCATED.search(line[-4:]) is not None:
         return False
     if is_cjk(line):
         n = len(line)
