@@ -60,6 +60,7 @@ _RELATIVE_STAMP = re.compile(
     r"jours?|stunden|tagen|dakika|saat|gün|yıl|ay)\.?\s(?:ago|atrás|fa|önce|temu))"
 )
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+_ASCII_CONTENT_WORD = re.compile(r"[a-z]{4,}")  # the same, in lower-cased ASCII text
 # A lone "MU" after these is the desk's initials, not a label.
 _STORY_END_KINDS = ("body", "signoff", "editor_codes")
 # A credit line this close under the lede ("Fonte: Angop") does not end the story.
@@ -652,13 +653,15 @@ def _in_menu(page: _Page, i: int) -> bool:
     return items >= _MENU_MIN_ITEMS
 
 
-def _is_caps(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters)
+_is_caps = shape.is_all_caps
 
 
 def _content_words(text: str) -> set[str]:
     """Words of four letters or more, cut to five: "francês" and "francesa" meet."""
+    if text.isascii():
+        # ASCII folds letter for letter and its letters are a-z: fold once, not each
+        # word, and scan for a range, not for Unicode categories
+        return {w[:_STEM] for w in _ASCII_CONTENT_WORD.findall(text.lower())}
     return {w.casefold()[:_STEM] for w in _CONTENT_WORD.findall(text)}
 
 
