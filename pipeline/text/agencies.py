@@ -253,6 +253,8 @@ def _byline(line: str) -> re.Match[str] | None:
     s = line.strip().strip(_STRIP)
     if s.startswith("(") and s.endswith(")"):
         s = s[1:-1].strip()
+    if s[:1] not in _BYLINE_FIRST:
+        return None  # both shapes start with a label or a name: most lines start otherwise
     m = _AGENCY_BYLINE.fullmatch(s) if len(s) <= _AGENCY_BYLINE_MAX_CHARS else None
     if m is None and len(s) <= _DATED_BYLINE_MAX_CHARS:
         # "KYODO NEWS - Aug 2, 2025 | All, Japan": the part before a bar too (a line
@@ -441,6 +443,8 @@ def _first_chars(fragments: list[str] | set[str], *extra: str) -> frozenset[str]
 
 
 _FIRST_LABEL = _first_chars(_CREDITS["labels"])
+# What an agency byline (either shape) can start with: a label's or a name's first letter.
+_BYLINE_FIRST = frozenset(n[0] for n in _CASED_BYLINE) | _first_chars([_BYLINE_LABEL])
 _FIRST_WITH = _first_chars(
     _CREDITS["with_phrases"], "*", "C", "c", "A", "a", "M", "m", "W", "w", "Z", "z", "I", "i"
 )

@@ -142,10 +142,13 @@ class _Page:
     """The lines of one story with what the tables say of each, computed once."""
 
     __slots__ = (
+        "_caption",
         "_chrome",
+        "_ends",
         "_header_kinds",
         "_link_list",
         "_memo",
+        "_paragraph",
         "_repeated",
         "folded",
         "learned",
@@ -160,9 +163,13 @@ class _Page:
         # ask is a dict lookup and an index, not a tuple key built and hashed
         self._memo: dict[Callable[[str], object], list[object]] = {}
         self._header_kinds: list[object] = [_UNSET] * self.n
-        # the chrome tables' answers (None until asked), asked of almost every line
+        # the rules asked of almost every line, each with its own list (None or _UNSET
+        # until asked): no lookup of the rule's list per ask
         self._chrome: list[bool | None] = [None] * self.n
         self._link_list: list[bool | None] = [None] * self.n
+        self._caption: list[bool | None] = [None] * self.n
+        self._paragraph: list[bool | None] = [None] * self.n
+        self._ends: list[object] = [_UNSET] * self.n
         self.learned = (
             [learned(line) >= LEARNED_THRESHOLD for line in lines] if learned else [False] * self.n
         )
@@ -205,6 +212,27 @@ class _Page:
             self._chrome[i] = value
         return value
 
+    def caption(self, i: int) -> bool:
+        """Line ``i`` is a photo caption or credit (:func:`navigation.is_caption`)."""
+        value = self._caption[i]
+        if value is None:
+            value = self._caption[i] = navigation.is_caption(self.lines[i])
+        return value
+
+    def para(self, i: int) -> bool:
+        """Line ``i`` is paragraph-shaped (:func:`shape.is_paragraph`)."""
+        value = self._paragraph[i]
+        if value is None:
+            value = self._paragraph[i] = shape.is_paragraph(self.lines[i])
+        return value
+
+    def ends(self, i: int) -> tuple[BlockKind, str | None] | None:
+        """Line ``i`` signs the story off (:func:`_ends_story`)."""
+        value = self._ends[i]
+        if value is _UNSET:
+            value = self._ends[i] = _ends_story(self.lines[i])
+        return value  # type: ignore[return-value]
+
     def chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, a caption, or what the feed taught."""
         return self.learned[i] or self.rule_chrome(i)
@@ -213,8 +241,8 @@ class _Page:
         """Chrome by the tables, a stamp, or a caption: never a paragraph."""
         return (
             self.is_chrome(i)
-            or self.test(navigation.is_caption, i)
-            or (not self.test(shape.is_paragraph, i) and self.test(looks_like_stamp, i))
+            or self.caption(i)
+            or (not self.para(i) and self.test(looks_like_stamp, i))
         )
 
     def header_kind(self, i: int) -> BlockKind | None:
@@ -230,7 +258,7 @@ class _Page:
             return "byline"
         if self.is_chrome(i):
             return "navigation"
-        if self.test(navigation.is_caption, i):
+        if self.caption(i):
             return "caption"
         if self.test(navigation.is_byline, i):
             return "byline"
@@ -244,7 +272,7 @@ class _Page:
     def paragraph(self, i: int, *, learned: bool = True) -> bool:
         """A paragraph of the story; with ``learned=False`` by the rules alone."""
         return (
-            (self.test(shape.is_paragraph, i) or self.test(signed_paragraph, i))
+            (self.para(i) or self.test(signed_paragraph, i))
             and not self.repeated(i)
             and not (self.chrome(i) if learned else self.rule_chrome(i))
         )
@@ -551,11 +579,11 @@ def _classify_header(page: _Page, layout: Layout) -> int:
         if (
             kind is None
             and page.test(looks_like_stamp, i)
-            and not page.test(shape.is_paragraph, i)
+            and not page.para(i)
             and not sections.is_known_kicker(_KICKER_TIME.sub("", line))
         ):
             kind = "navigation"
-        if kind is None and page.test(_ends_story, i) is not None:
+        if kind is None and page.ends(i) is not None:
             kind = "byline"
         if kind is None:
             content.append(i)
@@ -673,7 +701,7 @@ def _headline_shaped(page: _Page, i: int) -> bool:
     header already asked the page's memo whether line ``i`` is a paragraph or a stamp)."""
     line = page.lines[i]
     if shape.is_cjk(line):
-        return 6 <= len(line) <= 90 and not page.test(shape.is_paragraph, i)
+        return 6 <= len(line) <= 90 and not page.para(i)
     n = word_count(line)
     if n < 2 or n > _HEADLINE_MAX_WORDS or page.test(looks_like_stamp, i):
         return False
@@ -775,9 +803,7 @@ def _resumes(page: _Page, i: int) -> bool:
     if k >= page.n:
         return True
     nxt = page.lines[k]
-    return (
-        page.paragraph(k) or shape.is_short_sentence(nxt) or page.test(_ends_story, k) is not None
-    )
+    return page.paragraph(k) or shape.is_short_sentence(nxt) or page.ends(k) is not None
 
 
 def _classify_body(page: _Page, layout: Layout) -> None:
@@ -788,7 +814,7 @@ def _classify_body(page: _Page, layout: Layout) -> None:
     last_body = layout.lede
     for i in range(layout.lede + 1, page.n):
         line = lines[i]
-        ends = page.test(_ends_story, i)
+        ends = page.ends(i)
         if ends is None and _LONE_CODE.fullmatch(line) and kinds[i - 1] in _STORY_END_KINDS:
             lone = line not in _NOT_CODES and agencies.canonical(line) is None
             ends = ("editor_codes", None) if lone else None
@@ -803,19 +829,15 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             story_over = story_over or not _resumes(page, i)
         elif page.is_chrome(i):
             kinds[i] = "navigation"
-        elif page.test(navigation.is_caption, i):
+        elif page.caption(i):
             kinds[i] = "caption"
         elif page.learned[i]:
             kinds[i] = "navigation"
         elif page.repeated(i):
-            kinds[i] = "caption" if page.test(shape.is_paragraph, i) else "navigation"
+            kinds[i] = "caption" if page.para(i) else "navigation"
         elif story_over:
             kinds[i] = "navigation"
-        elif (
-            page.test(shape.is_paragraph, i)
-            or shape.is_short_sentence(line)
-            or page.test(signed_paragraph, i)
-        ):
+        elif page.para(i) or shape.is_short_sentence(line) or page.test(signed_paragraph, i):
             last_body = i
             if _tail_agency(layout, i, line):
                 # the story ends at a glued sign-off, unless more of it follows
