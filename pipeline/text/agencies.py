@@ -15,6 +15,7 @@ from typing import Literal
 from pipeline.text.tables import load_table
 
 _SENTENCE_END = r"(?<=[.!?…\"”’»)\]])"
+_ENDER = re.compile(_SENTENCE_END[4:-1])  # the character that lookbehind asks for
 
 
 @dataclass(frozen=True, slots=True)
@@ -714,6 +715,11 @@ def tail_credit(paragraph: str) -> tuple[str, Credit | None]:
     # anything else is a few words.
     window = _ROLE_TAIL_WINDOW if paragraph.endswith(")") else _TAIL_WINDOW
     start = max(0, len(paragraph) - window)
+    # Both patterns need a sentence's end followed by at least one character of the
+    # sign-off: when the window holds no such end before its last character (most
+    # paragraphs end in their only full stop there), neither can match.
+    if _ENDER.search(paragraph, max(0, start - 1), len(paragraph) - 1) is None:
+        return paragraph, None
     m = _TAIL.search(paragraph, start) if _TAIL is not None else None
     if m is not None and m.lastgroup:
         return paragraph[: m.start()].rstrip(), Credit("signoff", _TAIL_AGENCY[m.lastgroup])

@@ -58,7 +58,10 @@ def ends_sentence(line: str) -> bool:
 
 def barred(line: str) -> bool:
     """A line of items joined by bars or bullets, or that holds a web address."""
-    return _bars(line) >= 1 or _URL.search(line) is not None
+    # every address _URL finds holds a "/", "www." or "@": three scans, not a search
+    return _bars(line) >= 1 or (
+        ("/" in line or "www." in line or "@" in line) and _URL.search(line) is not None
+    )
 
 
 def _bars(line: str) -> int:
