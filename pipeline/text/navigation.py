@@ -233,7 +233,13 @@ def _photo_word(text: str) -> bool:
 
 
 def _agency_credit(line: str) -> bool:
-    m = _AGENCY_CREDIT.search(line, max(0, len(line) - _CREDIT_WINDOW))
+    start = max(0, len(line) - _CREDIT_WINDOW)
+    # a credit opens with one of these marks between spaces: most lines hold none
+    # near their end (five scans, not a search that stops at every space)
+    tail = line[start:]
+    if not ("-" in tail or "–" in tail or "—" in tail or "/" in tail or "|" in tail):
+        return False
+    m = _AGENCY_CREDIT.search(line, start)
     if m is None:
         return False
     # A bare agency after a dash is a sign-off ("... he said. - EFE"); after a bar it is a credit.
