@@ -177,7 +177,8 @@ _TAIL = re.compile(
     + r")\s*$"
 )
 _TAIL_AGENCY = _tagged("t", "signoff_tail")
-_CODES = re.compile("|".join(f"(?:{p})" for a in ROWS for p in a.codes))
+# Each pattern once: agencies share desk-code shapes (five rows list the same one).
+_CODES = re.compile("|".join(f"(?:{p})" for p in dict.fromkeys(p for a in ROWS for p in a.codes)))
 
 
 def _cased(rows: list[Agency]) -> dict[str, str]:

@@ -112,7 +112,7 @@ class _WholeLines:
 
     def __init__(self, section: str, *, ignore_case: bool = False) -> None:
         table = _TABLE[section]
-        lines: list[str] = table["lines"]
+        lines: list[str] = list(dict.fromkeys(table["lines"]))  # each pattern tried once
         self.pattern = _alternation(lines)
         self.max_chars: int = table["max_chars"]
         self.folded = ignore_case
