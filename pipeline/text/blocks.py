@@ -406,7 +406,7 @@ def codes_in(line: str) -> str | None:
     """The desk codes a line holds (the whole line, or the codes of "(FIN) NDP/RQM")."""
     if agencies.is_codes(line) or looks_like_codes(line):
         return line
-    m = _MARKED_CODES.fullmatch(line)
+    m = _MARKED_CODES.fullmatch(line) if line.startswith("(") else None  # both shapes open so
     if m is not None:
         codes = m["a"] or m["b"]
         if looks_like_codes(codes):
