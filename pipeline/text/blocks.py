@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from pipeline.text import agencies, dateline, dates, navigation, sections, shape
 from pipeline.text.dateline import DatelineMatch
@@ -254,13 +254,15 @@ class _Page:
         return kind  # type: ignore[return-value]
 
     def _header_kind(self, i: int) -> BlockKind | None:
-        if self.test(agencies.is_agency_byline, i):  # before chrome: "Europa Press | 18 ago"
+        # header_kind memoises the answer: the two author rules are asked only here
+        line = self.lines[i]
+        if agencies.is_agency_byline(line):  # before chrome: "Europa Press | 18 ago"
             return "byline"
         if self.is_chrome(i):
             return "navigation"
         if self.caption(i):
             return "caption"
-        if self.test(navigation.is_byline, i):
+        if navigation.is_byline(line):
             return "byline"
         return None
 
@@ -286,9 +288,10 @@ def signed_paragraph(line: str) -> bool:
     return tail.cut and (shape.is_paragraph(tail.text) or shape.is_short_sentence(tail.text))
 
 
-@dataclass(frozen=True, slots=True)
-class Tail:
-    """A paragraph with what was glued to its end cut off: sign-off, codes, end mark."""
+class Tail(NamedTuple):
+    """A paragraph with what was glued to its end cut off: sign-off, codes, end mark
+    (a named tuple: one is made for every body paragraph, and a tuple is cheaper to
+    build than a frozen dataclass)."""
 
     text: str
     agency: str | None
