@@ -15,6 +15,7 @@ from typing import Literal
 from pipeline.text.tables import load_table
 
 _SENTENCE_END = r"(?<=[.!?…\"”’»)\]])"
+_ENDER = re.compile(_SENTENCE_END[4:-1])  # the character that lookbehind asks for
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +177,8 @@ _TAIL = re.compile(
     + r")\s*$"
 )
 _TAIL_AGENCY = _tagged("t", "signoff_tail")
-_CODES = re.compile("|".join(f"(?:{p})" for a in ROWS for p in a.codes))
+# Each pattern once: agencies share desk-code shapes (five rows list the same one).
+_CODES = re.compile("|".join(f"(?:{p})" for p in dict.fromkeys(p for a in ROWS for p in a.codes)))
 
 
 def _cased(rows: list[Agency]) -> dict[str, str]:
@@ -253,6 +255,8 @@ def _byline(line: str) -> re.Match[str] | None:
     s = line.strip().strip(_STRIP)
     if s.startswith("(") and s.endswith(")"):
         s = s[1:-1].strip()
+    if s[:1] not in _BYLINE_FIRST:
+        return None  # both shapes start with a label or a name: most lines start otherwise
     m = _AGENCY_BYLINE.fullmatch(s) if len(s) <= _AGENCY_BYLINE_MAX_CHARS else None
     if m is None and len(s) <= _DATED_BYLINE_MAX_CHARS:
         # "KYODO NEWS - Aug 2, 2025 | All, Japan": the part before a bar too (a line
@@ -441,6 +445,8 @@ def _first_chars(fragments: list[str] | set[str], *extra: str) -> frozenset[str]
 
 
 _FIRST_LABEL = _first_chars(_CREDITS["labels"])
+# What an agency byline (either shape) can start with: a label's or a name's first letter.
+_BYLINE_FIRST = frozenset(n[0] for n in _CASED_BYLINE) | _first_chars([_BYLINE_LABEL])
 _FIRST_WITH = _first_chars(
     _CREDITS["with_phrases"], "*", "C", "c", "A", "a", "M", "m", "W", "w", "Z", "z", "I", "i"
 )
@@ -710,6 +716,11 @@ def tail_credit(paragraph: str) -> tuple[str, Credit | None]:
     # anything else is a few words.
     window = _ROLE_TAIL_WINDOW if paragraph.endswith(")") else _TAIL_WINDOW
     start = max(0, len(paragraph) - window)
+    # Both patterns need a sentence's end followed by at least one character of the
+    # sign-off: when the window holds no such end before its last character (most
+    # paragraphs end in their only full stop there), neither can match.
+    if _ENDER.search(paragraph, max(0, start - 1), len(paragraph) - 1) is None:
+        return paragraph, None
     m = _TAIL.search(paragraph, start) if _TAIL is not None else None
     if m is not None and m.lastgroup:
         return paragraph[: m.start()].rstrip(), Credit("signoff", _TAIL_AGENCY[m.lastgroup])

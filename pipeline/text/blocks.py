@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from pipeline.text import agencies, dateline, dates, navigation, sections, shape
 from pipeline.text.dateline import DatelineMatch
@@ -60,6 +60,7 @@ _RELATIVE_STAMP = re.compile(
     r"jours?|stunden|tagen|dakika|saat|gün|yıl|ay)\.?\s(?:ago|atrás|fa|önce|temu))"
 )
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+_ASCII_CONTENT_WORD = re.compile(r"[a-z]{4,}")  # the same, in lower-cased ASCII text
 # A lone "MU" after these is the desk's initials, not a label.
 _STORY_END_KINDS = ("body", "signoff", "editor_codes")
 # A credit line this close under the lede ("Fonte: Angop") does not end the story.
@@ -129,10 +130,6 @@ def looks_like_stamp(line: str) -> bool:
     return (digits >= 2 and len(parts) - digits <= 4) or (digits >= 1 and len(parts) <= 2)
 
 
-def _is_chrome(line: str) -> bool:
-    return navigation.is_navigation(line) or navigation.starts_link_list(line)
-
-
 # Not computed yet (None is a value rules return).
 _UNSET = object()
 
@@ -144,7 +141,20 @@ def _key(line: str) -> str:
 class _Page:
     """The lines of one story with what the tables say of each, computed once."""
 
-    __slots__ = ("_header_kinds", "_memo", "_repeated", "learned", "lines", "n")
+    __slots__ = (
+        "_caption",
+        "_chrome",
+        "_ends",
+        "_header_kinds",
+        "_link_list",
+        "_memo",
+        "_paragraph",
+        "_repeated",
+        "folded",
+        "learned",
+        "lines",
+        "n",
+    )
 
     def __init__(self, lines: list[str], learned: Learned | None = None) -> None:
         self.lines = lines
@@ -153,6 +163,13 @@ class _Page:
         # ask is a dict lookup and an index, not a tuple key built and hashed
         self._memo: dict[Callable[[str], object], list[object]] = {}
         self._header_kinds: list[object] = [_UNSET] * self.n
+        # the rules asked of almost every line, each with its own list (None or _UNSET
+        # until asked): no lookup of the rule's list per ask
+        self._chrome: list[bool | None] = [None] * self.n
+        self._link_list: list[bool | None] = [None] * self.n
+        self._caption: list[bool | None] = [None] * self.n
+        self._paragraph: list[bool | None] = [None] * self.n
+        self._ends: list[object] = [_UNSET] * self.n
         self.learned = (
             [learned(line) >= LEARNED_THRESHOLD for line in lines] if learned else [False] * self.n
         )
@@ -161,6 +178,8 @@ class _Page:
         for k in keys:
             counts[k] = counts.get(k, 0) + 1
         self._repeated = [counts[k] > 1 for k in keys]  # asked of most lines, many times
+        # navigation.fold of each line, from its key: the chrome lists match folded text
+        self.folded = [k.replace("i\u0307", "i") for k in keys]
 
     def repeated(self, i: int) -> bool:
         """Line ``i`` is printed more than once on the page (case aside)."""
@@ -177,6 +196,43 @@ class _Page:
             value = values[i] = fn(self.lines[i])
         return value  # type: ignore[return-value]
 
+    def link_list(self, i: int) -> bool:
+        """Line ``i`` heads a list of links ("Related Articles")."""
+        value = self._link_list[i]
+        if value is None:
+            value = navigation.starts_link_list(self.lines[i], self.folded[i])
+            self._link_list[i] = value
+        return value
+
+    def is_chrome(self, i: int) -> bool:
+        """Line ``i`` is navigation by the chrome tables, or heads a list of links."""
+        value = self._chrome[i]
+        if value is None:
+            value = navigation.is_navigation(self.lines[i], self.folded[i]) or self.link_list(i)
+            self._chrome[i] = value
+        return value
+
+    def caption(self, i: int) -> bool:
+        """Line ``i`` is a photo caption or credit (:func:`navigation.is_caption`)."""
+        value = self._caption[i]
+        if value is None:
+            value = self._caption[i] = navigation.is_caption(self.lines[i])
+        return value
+
+    def para(self, i: int) -> bool:
+        """Line ``i`` is paragraph-shaped (:func:`shape.is_paragraph`)."""
+        value = self._paragraph[i]
+        if value is None:
+            value = self._paragraph[i] = shape.is_paragraph(self.lines[i])
+        return value
+
+    def ends(self, i: int) -> tuple[BlockKind, str | None] | None:
+        """Line ``i`` signs the story off (:func:`_ends_story`)."""
+        value = self._ends[i]
+        if value is _UNSET:
+            value = self._ends[i] = _ends_story(self.lines[i])
+        return value  # type: ignore[return-value]
+
     def chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, a caption, or what the feed taught."""
         return self.learned[i] or self.rule_chrome(i)
@@ -184,9 +240,9 @@ class _Page:
     def rule_chrome(self, i: int) -> bool:
         """Chrome by the tables, a stamp, or a caption: never a paragraph."""
         return (
-            self.test(_is_chrome, i)
-            or self.test(navigation.is_caption, i)
-            or (not self.test(shape.is_paragraph, i) and self.test(looks_like_stamp, i))
+            self.is_chrome(i)
+            or self.caption(i)
+            or (not self.para(i) and self.test(looks_like_stamp, i))
         )
 
     def header_kind(self, i: int) -> BlockKind | None:
@@ -198,13 +254,15 @@ class _Page:
         return kind  # type: ignore[return-value]
 
     def _header_kind(self, i: int) -> BlockKind | None:
-        if self.test(agencies.is_agency_byline, i):  # before chrome: "Europa Press | 18 ago"
+        # header_kind memoises the answer: the two author rules are asked only here
+        line = self.lines[i]
+        if agencies.is_agency_byline(line):  # before chrome: "Europa Press | 18 ago"
             return "byline"
-        if self.test(_is_chrome, i):
+        if self.is_chrome(i):
             return "navigation"
-        if self.test(navigation.is_caption, i):
+        if self.caption(i):
             return "caption"
-        if self.test(navigation.is_byline, i):
+        if navigation.is_byline(line):
             return "byline"
         return None
 
@@ -216,7 +274,7 @@ class _Page:
     def paragraph(self, i: int, *, learned: bool = True) -> bool:
         """A paragraph of the story; with ``learned=False`` by the rules alone."""
         return (
-            (self.test(shape.is_paragraph, i) or self.test(signed_paragraph, i))
+            (self.para(i) or self.test(signed_paragraph, i))
             and not self.repeated(i)
             and not (self.chrome(i) if learned else self.rule_chrome(i))
         )
@@ -230,9 +288,10 @@ def signed_paragraph(line: str) -> bool:
     return tail.cut and (shape.is_paragraph(tail.text) or shape.is_short_sentence(tail.text))
 
 
-@dataclass(frozen=True, slots=True)
-class Tail:
-    """A paragraph with what was glued to its end cut off: sign-off, codes, end mark."""
+class Tail(NamedTuple):
+    """A paragraph with what was glued to its end cut off: sign-off, codes, end mark
+    (a named tuple: one is made for every body paragraph, and a tuple is cheaper to
+    build than a frozen dataclass)."""
 
     text: str
     agency: str | None
@@ -350,7 +409,7 @@ def codes_in(line: str) -> str | None:
     """The desk codes a line holds (the whole line, or the codes of "(FIN) NDP/RQM")."""
     if agencies.is_codes(line) or looks_like_codes(line):
         return line
-    m = _MARKED_CODES.fullmatch(line)
+    m = _MARKED_CODES.fullmatch(line) if line.startswith("(") else None  # both shapes open so
     if m is not None:
         codes = m["a"] or m["b"]
         if looks_like_codes(codes):
@@ -487,10 +546,12 @@ def _explain(page: _Page, layout: Layout) -> None:
         if kind == "body" or layout.whys[i] is not None:
             continue
         line = page.lines[i]
+        # chrome first: the body asked it of the lines below the lede, where the
+        # header's other rules (agency bylines, author lines) were never asked
         if (
             kind in ("signoff", "editor_codes", "caption")
+            or page.is_chrome(i)
             or page.header_kind(i)
-            or page.test(_is_chrome, i)
         ):
             layout.whys[i] = (
                 "shape" if kind == "editor_codes" and not agencies.is_codes(line) else "rule"
@@ -521,11 +582,11 @@ def _classify_header(page: _Page, layout: Layout) -> int:
         if (
             kind is None
             and page.test(looks_like_stamp, i)
-            and not page.test(shape.is_paragraph, i)
+            and not page.para(i)
             and not sections.is_known_kicker(_KICKER_TIME.sub("", line))
         ):
             kind = "navigation"
-        if kind is None and page.test(_ends_story, i) is not None:
+        if kind is None and page.ends(i) is not None:
             kind = "byline"
         if kind is None:
             content.append(i)
@@ -623,13 +684,15 @@ def _in_menu(page: _Page, i: int) -> bool:
     return items >= _MENU_MIN_ITEMS
 
 
-def _is_caps(line: str) -> bool:
-    letters = [c for c in line if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters)
+_is_caps = shape.is_all_caps
 
 
 def _content_words(text: str) -> set[str]:
     """Words of four letters or more, cut to five: "francês" and "francesa" meet."""
+    if text.isascii():
+        # ASCII folds letter for letter and its letters are a-z: fold once, not each
+        # word, and scan for a range, not for Unicode categories
+        return {w[:_STEM] for w in _ASCII_CONTENT_WORD.findall(text.lower())}
     return {w.casefold()[:_STEM] for w in _CONTENT_WORD.findall(text)}
 
 
@@ -641,7 +704,7 @@ def _headline_shaped(page: _Page, i: int) -> bool:
     header already asked the page's memo whether line ``i`` is a paragraph or a stamp)."""
     line = page.lines[i]
     if shape.is_cjk(line):
-        return 6 <= len(line) <= 90 and not page.test(shape.is_paragraph, i)
+        return 6 <= len(line) <= 90 and not page.para(i)
     n = word_count(line)
     if n < 2 or n > _HEADLINE_MAX_WORDS or page.test(looks_like_stamp, i):
         return False
@@ -743,9 +806,7 @@ def _resumes(page: _Page, i: int) -> bool:
     if k >= page.n:
         return True
     nxt = page.lines[k]
-    return (
-        page.paragraph(k) or shape.is_short_sentence(nxt) or page.test(_ends_story, k) is not None
-    )
+    return page.paragraph(k) or shape.is_short_sentence(nxt) or page.ends(k) is not None
 
 
 def _classify_body(page: _Page, layout: Layout) -> None:
@@ -756,7 +817,7 @@ def _classify_body(page: _Page, layout: Layout) -> None:
     last_body = layout.lede
     for i in range(layout.lede + 1, page.n):
         line = lines[i]
-        ends = page.test(_ends_story, i)
+        ends = page.ends(i)
         if ends is None and _LONE_CODE.fullmatch(line) and kinds[i - 1] in _STORY_END_KINDS:
             lone = line not in _NOT_CODES and agencies.canonical(line) is None
             ends = ("editor_codes", None) if lone else None
@@ -766,24 +827,20 @@ def _classify_body(page: _Page, layout: Layout) -> None:
             if _SEPARATOR.fullmatch(line) is None:
                 early = i - layout.lede <= _EARLY_CREDIT_LINES
                 story_over = story_over or not (_is_credit(line) and early and _resumes(page, i))
-        elif page.test(navigation.starts_link_list, i):
+        elif page.link_list(i):
             kinds[i] = "navigation"
             story_over = story_over or not _resumes(page, i)
-        elif page.test(_is_chrome, i):
+        elif page.is_chrome(i):
             kinds[i] = "navigation"
-        elif page.test(navigation.is_caption, i):
+        elif page.caption(i):
             kinds[i] = "caption"
         elif page.learned[i]:
             kinds[i] = "navigation"
         elif page.repeated(i):
-            kinds[i] = "caption" if page.test(shape.is_paragraph, i) else "navigation"
+            kinds[i] = "caption" if page.para(i) else "navigation"
         elif story_over:
             kinds[i] = "navigation"
-        elif (
-            page.test(shape.is_paragraph, i)
-            or shape.is_short_sentence(line)
-            or page.test(signed_paragraph, i)
-        ):
+        elif page.para(i) or shape.is_short_sentence(line) or page.test(signed_paragraph, i):
             last_body = i
             if _tail_agency(layout, i, line):
                 # the story ends at a glued sign-off, unless more of it follows

@@ -112,7 +112,7 @@ class _WholeLines:
 
     def __init__(self, section: str, *, ignore_case: bool = False) -> None:
         table = _TABLE[section]
-        lines: list[str] = table["lines"]
+        lines: list[str] = list(dict.fromkeys(table["lines"]))  # each pattern tried once
         self.pattern = _alternation(lines)
         self.max_chars: int = table["max_chars"]
         self.folded = ignore_case
@@ -174,10 +174,12 @@ _TIMESTAMP_MAX_CHARS = 90
 _DECORATION = re.compile(r"[^\w_]{1,20}")
 
 
-def is_navigation(line: str) -> bool:
-    """Chrome that stands on its own line: menus, share bars, tags, ads, copyright."""
+def is_navigation(line: str, folded: str | None = None) -> bool:
+    """Chrome that stands on its own line: menus, share bars, tags, ads, copyright
+    (``folded``: :func:`fold` of the line, when the caller has it)."""
     # folded once for the table and the promo test (longer lines are neither)
-    folded = fold(line) if len(line) <= _FOLD_MAX_CHARS else None
+    if folded is None and len(line) <= _FOLD_MAX_CHARS:
+        folded = fold(line)
     return (
         _NAVIGATION.matches(line, folded)
         or is_timestamp(line)
@@ -202,9 +204,10 @@ def is_timestamp(line: str) -> bool:
     )
 
 
-def starts_link_list(line: str) -> bool:
-    """A heading such as "Related Articles" after which come links to other stories."""
-    return _RELATED.matches(line)
+def starts_link_list(line: str, folded: str | None = None) -> bool:
+    """A heading such as "Related Articles" after which come links to other stories
+    (``folded``: :func:`fold` of the line, when the caller has it)."""
+    return _RELATED.matches(line, folded)
 
 
 # A photographer and an agency after a caption: "... - Marta Ruiz - Europa Press",
@@ -230,7 +233,13 @@ def _photo_word(text: str) -> bool:
 
 
 def _agency_credit(line: str) -> bool:
-    m = _AGENCY_CREDIT.search(line, max(0, len(line) - _CREDIT_WINDOW))
+    start = max(0, len(line) - _CREDIT_WINDOW)
+    # a credit opens with one of these marks between spaces: most lines hold none
+    # near their end (five scans, not a search that stops at every space)
+    tail = line[start:]
+    if not ("-" in tail or "–" in tail or "—" in tail or "/" in tail or "|" in tail):
+        return False
+    m = _AGENCY_CREDIT.search(line, start)
     if m is None:
         return False
     # A bare agency after a dash is a sign-off ("... he said. - EFE"); after a bar it is a credit.
@@ -278,12 +287,36 @@ _PROMO_KEYWORD = re.compile(r"\b(?:" + _by_first_letter(_PROMO["keywords"]) + ")
 _PROMO_ADDRESS = re.compile(r"\b(?:" + _by_first_letter(_PROMO["address"]) + r")\b")
 
 
+def _for_ascii(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` compiled with ASCII classes, for ASCII text, where it finds the same
+    matches (an ASCII character is a word character either way) and tests a word
+    boundary faster. Kept as it is when it holds a class the flag changes for ASCII
+    text too (\\s takes \\x1c-\\x1f only in Unicode) or ignores case."""
+    text = pattern.pattern
+    if pattern.flags & re.IGNORECASE or "(?i" in text or _ASCII_CHANGES.search(text):
+        return pattern
+    return re.compile(text, re.ASCII)
+
+
+# Escapes whose meaning re.ASCII changes (\\b and \\B mean the same on ASCII text).
+_ASCII_CHANGES = re.compile(r"\\[wWdDsS]")
+
+
+_PROMO_KEYWORD_ASCII = _for_ascii(_PROMO_KEYWORD)
+_PROMO_ADDRESS_ASCII = _for_ascii(_PROMO_ADDRESS)
+
+
 def is_promo(line: str, folded: str | None = None) -> bool:
     """The site promoting itself to the reader: "Get our weekly newsletter. Sign up here."."""
     if len(line) > _PROMO["max_chars"]:
         return False
     if folded is None:
         folded = fold(line)
+    if folded.isascii():
+        return (
+            _PROMO_KEYWORD_ASCII.search(folded) is not None
+            and _PROMO_ADDRESS_ASCII.search(folded) is not None
+        )
     return _PROMO_KEYWORD.search(folded) is not None and _PROMO_ADDRESS.search(folded) is not None
 
 

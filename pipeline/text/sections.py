@@ -27,12 +27,28 @@ TOPICS: tuple[Topic, ...] = tuple(Topic(row["code"], row["label"]) for row in _T
 BY_LABEL: dict[str, Topic] = {t.label: t for t in TOPICS}
 
 
+class _MarksDeleted(dict[int, int | None]):
+    """A ``str.translate`` table that deletes combining marks and keeps the rest,
+    filled as characters are met: after the first story the lookups stay in C,
+    where a generator asked ``unicodedata.combining`` of every character."""
+
+    def __missing__(self, code: int) -> int | None:
+        if len(self) >= _MARKS_LIMIT:  # bounded whatever a feed sends
+            self.clear()
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_MARKS_LIMIT = 65_536
+_WITHOUT_MARKS = _MarksDeleted()
+
+
 def _key(text: str) -> str:
     """Kicker lookup key: lower case, no accents, no edge punctuation, single spaces."""
     plain = text.casefold()
     if not plain.isascii():
-        decomposed = unicodedata.normalize("NFKD", plain)
-        plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+        plain = unicodedata.normalize("NFKD", plain).translate(_WITHOUT_MARKS)
     return " ".join(plain.strip(" .:|»>›-–—•·").split())
 
 

@@ -103,3 +103,13 @@ def test_canonical_names():
     assert agencies.canonical("Agence France-Presse") == "AFP"
     assert agencies.canonical("associated press") == "AP"
     assert agencies.canonical("The Daily Planet") is None
+
+
+def test_byline_first_character_gate_lets_every_byline_shape_through():
+    """_byline skips lines whose first character no label or name starts with."""
+    for name in agencies._CASED_BYLINE:
+        assert name[0] in agencies._BYLINE_FIRST
+        assert agencies.is_agency_byline(name), name
+    for label in ("By", "BY", "by", "Por", "Von", "Par", "Di", "Przez", "From", "Źródło:"):
+        assert label[0] in agencies._BYLINE_FIRST
+        assert agencies.is_agency_byline(f"{label} EFE")

@@ -79,3 +79,24 @@ def test_arbitrary_bytes(raw):
 @given(st.text(alphabet=string.ascii_letters + " .,-()/", min_size=1, max_size=60))
 def test_many_lines(line):
     check("\n".join([line] * 2000))
+
+
+_PROMO_WORDS = st.sampled_from(
+    ["our", "newsletter", "sign up", "you", "here", "cookies", "-", "_", " ", ".", "x1", "é"]
+)
+
+
+@given(st.lists(_PROMO_WORDS | st.text(string.printable, max_size=6), max_size=20))
+def test_promo_patterns_read_ascii_text_the_same_with_ascii_classes(parts):
+    """The ASCII-flag copies of the promo patterns find what the originals find."""
+    from pipeline.text import navigation
+
+    text = "".join(parts).lower()
+    pairs = [
+        (navigation._PROMO_KEYWORD, navigation._PROMO_KEYWORD_ASCII),
+        (navigation._PROMO_ADDRESS, navigation._PROMO_ADDRESS_ASCII),
+    ]
+    for unicode, ascii_ in pairs:
+        found, fast = unicode.search(text), ascii_.search(text)
+        if text.isascii():
+            assert (found and found.span()) == (fast and fast.span())
