@@ -74,6 +74,9 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "web_enabled": False,
         "consumer_auto_offset_reset": "earliest",
         "topic_allow_declare": False,  # topics.ensure_topics creates them, once
+        # No leader election (no on_leader timers): no GROUP-__assignor-__leader topic,
+        # which nothing would create (no broker here auto-creates topics).
+        "topic_disable_leader": True,
         "producer_acks": -1,
         # Events of a story at the size limit (see topics.EVENT_SIZE_FACTOR).
         "producer_max_request_size": EVENT_SIZE_FACTOR * settings.max_story_bytes,

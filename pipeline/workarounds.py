@@ -570,20 +570,29 @@ async def _reconcile_offsets(consumer: Any) -> None:
 # has read each changelog partition; after the broker came back empty (or the topic
 # was recreated) that offset is past the new end, and at the next rebalance Faust's
 # recovery raised ``ConsistencyError`` and crashed the worker (issue 15), again on
-# every worker that held a table partition. Such a partition is now read again from
-# the changelog's start on top of what the table holds (its entries stay: they are
-# still true of the stories they name), said and counted as above. Test:
-# tests/stream/test_offsets.py (a changelog recreated under a running worker).
+# every worker that held a table partition (active or standby). Such a partition is
+# now read again from the changelog's start on top of what the table holds (its
+# entries stay: they are still true of the stories they name), said and counted as
+# above; so is one of a topic created again (its id changed). Tests:
+# tests/stream/test_offsets.py (the broker back empty under a running worker) and
+# tests/stream/test_chaos.py (standbys too).
 
 
-async def _reconcile_changelogs(recovery: Any, consumer: Any, tps: Any, offsets: Any) -> None:
-    """Active changelog partitions read past their end: from their start (part 5)."""
-    ends = recovery.active_highwaters
+async def _reconcile_changelogs(
+    recovery: Any, consumer: Any, tps: Any, offsets: Any, ends: Any
+) -> None:
+    """Changelog partitions read past their end (or of a recreated topic): from their
+    start (part 5). ``offsets`` and ``ends``: Faust's active or standby counters."""
     recreated = await _recreated({tp.topic for tp in tps}, _SEEN_BY_RECOVERY)
+    # one check tells the active and the standby pass of a rebalance
+    recreated |= getattr(recovery, "_wires_recreated", set())
+    recovery._wires_recreated = recreated
     behind = [
         tp
         for tp in tps
-        if tp in ends and (offsets[tp] > ends[tp] or (tp.topic in recreated and offsets[tp] >= 0))
+        if tp in ends
+        and offsets.get(tp) is not None
+        and (offsets[tp] > ends[tp] or (tp.topic in recreated and offsets[tp] >= 0))
     ]
     if not behind:
         return
@@ -626,10 +635,22 @@ def _install_offset_reconciliation() -> None:
         self: Any, consumer: Any, tps: Any, destination: Any, title: str
     ) -> None:
         await build_offsets(self, consumer, tps, destination, title)
-        if title == "active":  # their highwaters are built first; a standby re-reads itself
-            await _reconcile_changelogs(self, consumer, tps, destination)
+        if title == "active":  # active highwaters are built before their offsets
+            self._wires_recreated = set()  # a new rebalance
+            await _reconcile_changelogs(self, consumer, tps, destination, self.active_highwaters)
 
     _patch(Recovery, "_build_offsets", _build_offsets)
+
+    build_highwaters = Recovery._build_highwaters
+
+    async def _build_highwaters(
+        self: Any, consumer: Any, tps: Any, destination: Any, title: str
+    ) -> None:
+        await build_highwaters(self, consumer, tps, destination, title)
+        if title == "standby":  # standby offsets are built before their highwaters
+            await _reconcile_changelogs(self, consumer, tps, self.standby_offsets, destination)
+
+    _patch(Recovery, "_build_highwaters", _build_highwaters)
 
 
 # -- 6. aiokafka retries metadata without a pause while its broker is away ------------
