@@ -12,6 +12,8 @@ messages and never loses one; consumers drop repeats by ``id``.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import os
 import ssl
@@ -25,7 +27,13 @@ from pipeline import events, learning, versions, workarounds
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
 from pipeline.metrics import PipelineMetrics
 from pipeline.processor import DeadLettered, RawMessage, dead_letter, process
-from pipeline.topics import EVENT_SIZE_FACTOR, stories_topic
+from pipeline.topics import (
+    EVENT_SIZE_FACTOR,
+    TopicError,
+    create_missing,
+    stories_topic,
+    topic_ids,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,7 @@ def faust_credentials(settings: Settings) -> faust.SASLCredentials | faust.SSLCr
 
 
 LAG_INTERVAL = 5.0  # seconds between consumer-lag updates
+TOPIC_WATCH_INTERVAL = 5.0  # seconds between checks that the pipeline's topics exist
 VERSIONS_TABLE = "versions"  # its changelog: topics.versions_changelog
 LEARNED_TABLE = "learned"  # its changelog: topics.learned_changelog
 
@@ -65,6 +74,9 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "web_enabled": False,
         "consumer_auto_offset_reset": "earliest",
         "topic_allow_declare": False,  # topics.ensure_topics creates them, once
+        # No leader election (no on_leader timers): no GROUP-__assignor-__leader topic,
+        # which nothing would create (no broker here auto-creates topics).
+        "topic_disable_leader": True,
         "producer_acks": -1,
         # Events of a story at the size limit (see topics.EVENT_SIZE_FACTOR).
         "producer_max_request_size": EVENT_SIZE_FACTOR * settings.max_story_bytes,
@@ -82,6 +94,8 @@ def create_app(
     :data:`LAG_INTERVAL` seconds. ``overrides`` are Faust settings (tests use them).
     """
     options = {**faust_options(settings), **overrides}
+    # how workarounds part 5 tells a recreated topic (its id changes)
+    workarounds.TOPIC_IDS = functools.partial(topic_ids, settings)
     app = faust.App(settings.group, **options)
     raw = app.topic(TOPIC_RAW, key_serializer="raw", value_serializer="raw")
     stories = app.topic(stories_topic(settings), key_serializer="raw", value_serializer="raw")
@@ -181,6 +195,28 @@ def create_app(
             if metrics is not None:
                 metrics.published(event, len(published))
             expiry.step(seen, partition)  # stories of this partition only: see Expiry
+
+    @app.timer(interval=TOPIC_WATCH_INTERVAL)
+    async def watch_topics() -> None:
+        """Create again, with their settings, topics that vanished under a running
+        worker (a broker back empty, a deleted topic): feeds and ingest wait for them
+        and nothing else may create them (pipeline.topics)."""
+        try:
+            _, created = await asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(create_missing, settings, timeout=2.0)
+            )
+        except TopicError as error:  # the broker away: the clients say so already
+            log.debug("topic check skipped: %s", error)
+            return
+        for name in created:
+            log.error(
+                "topic %s was missing (a broker that came back empty, or a deleted "
+                "topic): created it again with %d partitions",
+                name,
+                settings.partitions,
+            )
+            if metrics is not None:
+                metrics.topic_recreated(name)
 
     if metrics is not None:
         workarounds.OFFSET_LISTENERS.append(metrics.offset_reset)

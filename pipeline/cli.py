@@ -104,6 +104,21 @@ def cmd_broker(args: argparse.Namespace) -> int:
     return broker.run_foreground(args.port, kind=args.kind, data_dir=args.data_dir)
 
 
+def cmd_topics(args: argparse.Namespace) -> int:
+    from pipeline import topics
+
+    settings = settings_of(args)
+    try:
+        counts, created = topics.create_missing(settings, timeout=args.timeout)
+    except topics.TopicError as error:
+        print(f"topics: {error}", file=sys.stderr)
+        return 1
+    for name, n in counts.items():
+        state = "created" if name in created else "exists"
+        print(f"{name}\t{n} partitions\t{state}")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from pipeline import worker
 
@@ -118,7 +133,7 @@ def cmd_feed(args: argparse.Namespace) -> int:
     import logging
     from pathlib import Path
 
-    from pipeline import feed
+    from pipeline import feed, topics
     from pipeline.events import normalise_time
 
     settings = settings_of(args)
@@ -127,7 +142,11 @@ def cmd_feed(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"feed: --received-at {args.received_at!r} is not an ISO 8601 time", file=sys.stderr)
         return 2
-    producer = feed.make_producer(settings)
+    try:
+        producer = feed.make_producer(settings)
+    except topics.TopicError as error:  # no broker, or no wires.raw yet (no worker)
+        print(f"feed: {error}", file=sys.stderr)
+        return 1
     # SIGTERM (a service manager, kill) stops the feed as Ctrl-C does: what was sent is
     # still awaited and the summary says what was not sent.
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -310,6 +329,20 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="Kafka's data directory (default: a temporary one, removed at stop)",
+    )
+
+    topics_ = add(
+        "topics",
+        cmd_topics,
+        "create the pipeline's topics (the topic job): WIRES_PARTITIONS, WIRES_REPLICATION",
+        "Create every topic the pipeline uses that is missing, with WIRES_PARTITIONS "
+        "partitions, WIRES_REPLICATION replicas and the topic settings the workers need; "
+        "existing topics are kept as they are. Workers do this at start; feeds and "
+        "ingest only wait for the topics.",
+        kafka=True,
+    )
+    topics_.add_argument(
+        "--timeout", type=float, default=30.0, metavar="SECONDS", help="wait for the broker (30)"
     )
 
     add("worker", cmd_worker, "run a stream worker (several share the partitions)", kafka=True)

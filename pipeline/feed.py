@@ -60,15 +60,25 @@ class FeedReport:
         return text + "".join(f"\n  {name}: {reason}" for name, reason in self.failed)
 
 
-def make_producer(settings: Settings, **overrides: object) -> KafkaProducer:
+# Seconds a feed waits for ``wires.raw`` to be created (by a worker or the topic job).
+TOPIC_WAIT = 60.0
+
+
+def make_producer(
+    settings: Settings, *, topic_wait: float = TOPIC_WAIT, **overrides: object
+) -> KafkaProducer:
     """A kafka-python producer that waits for all in-sync replicas.
 
-    Creates the pipeline's topics first when they are missing: a broker that
-    auto-creates topics would otherwise make ``wires.raw`` on the first send,
-    with its own default partition count instead of ``WIRES_PARTITIONS``.
+    Waits up to ``topic_wait`` seconds for ``wires.raw`` (saying so) and never lets
+    the broker auto-create it: an auto-created topic has the broker's default
+    partition count instead of ``WIRES_PARTITIONS`` and none of the topic settings.
+    Raises :class:`pipeline.topics.TopicError` when it does not appear.
     """
-    topics.ensure_topics(settings)
+    topics.wait_for_topics(
+        settings, [TOPIC_RAW], timeout=topic_wait, who=str(overrides.get("client_id", "feed"))
+    )
     options: dict[str, object] = {
+        "allow_auto_create_topics": False,
         "bootstrap_servers": settings.bootstrap_servers,
         "acks": "all",
         # Idempotent, so a retry after a lost ack (a leader change, a broker restart)

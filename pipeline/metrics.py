@@ -114,6 +114,13 @@ class PipelineMetrics:
             ["topic", "partition", "why"],
             registry=registry,
         )
+        self.topics_recreated = Counter(
+            "wires_topics_recreated",
+            "Pipeline topics a running worker found missing and created again (a broker"
+            " that came back empty, a deleted topic).",
+            ["topic"],
+            registry=registry,
+        )
         self.up = Gauge(
             "wires_worker_up",
             "1 while the worker's event loop turns and it gets through its backlog.",
@@ -180,6 +187,9 @@ class PipelineMetrics:
     def offset_reset(self, topic: str, partition: int, committed: int, now: int, why: str) -> None:
         """Count a committed offset found outside the log (a workarounds listener)."""
         self.offsets_reset.labels(topic, str(partition), why).inc()
+
+    def topic_recreated(self, topic: str) -> None:
+        self.topics_recreated.labels(topic).inc()
 
     def set_lag(self, lag: dict[int, int]) -> None:
         """Lag per partition now assigned; partitions no longer assigned are dropped."""

@@ -1,9 +1,13 @@
-"""Create the pipeline's topics before anything produces to them.
+"""Create the pipeline's topics before anything produces to them; everyone else waits.
 
-Creating them explicitly matters on Tansu: a producer's metadata request auto-creates
-a missing topic with 4 partitions, whatever ``WIRES_PARTITIONS`` says. A topic that
-already exists is never changed (partitions cannot shrink, and growing them would
-remap keys): its real partition count is logged and returned so callers can adapt.
+Only workers (and the topic job: ``python -m pipeline topics``, ``make run``'s
+launcher, deploy/'s create-topics) create topics, with ``WIRES_PARTITIONS`` and the
+settings of :func:`pipeline_topics`. Feeds, ingest and readers wait for them
+(:func:`wait_for_topics`) and never let a broker auto-create one: an auto-created
+topic has the broker's default partition count and none of those settings (issue 15).
+A topic that already exists is never changed (partitions cannot shrink, and growing
+them would remap keys): its real partition count is logged and returned so callers
+can adapt.
 """
 
 from __future__ import annotations
@@ -80,6 +84,20 @@ def ensure_topics(
     broker is not reachable yet (a worker started next to a booting broker) this
     retries with backoff for up to ``timeout`` seconds, then raises :class:`TopicError`.
     """
+    return create_missing(
+        settings, names, partitions=partitions, replication=replication, timeout=timeout
+    )[0]
+
+
+def create_missing(
+    settings: Settings,
+    names: Iterable[str] | None = None,
+    *,
+    partitions: int | None = None,
+    replication: int | None = None,
+    timeout: float = 30.0,
+) -> tuple[dict[str, int], list[str]]:
+    """:func:`ensure_topics`, also returning the topics this call created."""
     configs = pipeline_topics(settings)
     wanted = list(dict.fromkeys(configs if names is None else names))
     n_partitions = settings.partitions if partitions is None else partitions
@@ -122,7 +140,93 @@ def ensure_topics(
                 counts[name],
                 n_partitions,
             )
-    return counts
+    return counts, created
+
+
+# Seconds between "waiting for topic" lines of a client that waits.
+_WAIT_SAY_EVERY = 10.0
+
+
+def wait_for_topics(
+    settings: Settings, names: Iterable[str], *, timeout: float = 60.0, who: str = "client"
+) -> dict[str, int]:
+    """Wait until every topic in ``names`` exists; return ``{topic: partition count}``.
+
+    For clients that must not create topics (feeds, ingest). Says what it waits for
+    and who makes the topics, every :data:`_WAIT_SAY_EVERY` seconds; raises
+    :class:`TopicError` after ``timeout`` seconds (the broker away counts as waiting).
+    """
+    wanted = list(dict.fromkeys(names))
+    deadline = time.monotonic() + timeout
+    said = 0.0
+    missing = wanted
+    while True:
+        admin = _connect(settings, deadline)
+        try:
+            described = {t["name"]: t for t in admin.describe_topics(wanted)}
+        except KafkaError as exc:
+            described = {}
+            log.debug("describing %s failed: %s", wanted, exc)
+        finally:
+            admin.close()
+        missing = [n for n in wanted if not _exists(described.get(n))]
+        if not missing:
+            return {n: len(described[n]["partitions"]) for n in wanted}
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TopicError(
+                f"topic {', '.join(missing)} not found on {settings.broker} after "
+                f"{timeout:.0f} s: {_WHO_CREATES}"
+            )
+        if time.monotonic() - said >= _WAIT_SAY_EVERY:
+            said = time.monotonic()
+            log.warning(
+                "%s waiting for topic %s on %s (%.0f s left): %s",
+                who,
+                ", ".join(missing),
+                settings.broker,
+                left,
+                _WHO_CREATES,
+            )
+        time.sleep(min(0.5, max(left, 0.0)))
+
+
+_NO_TOPIC_ID = "00000000-0000-0000-0000-000000000000"
+
+
+def topic_ids(settings: Settings, names: Iterable[str]) -> dict[str, str]:
+    """The broker's id of each existing topic in ``names`` (Kafka 2.8+): a topic deleted
+    and created again, or on a broker that came back empty, has a new one. Topics the
+    broker gives no id (Tansu) are left out; so is everything when it cannot be asked."""
+    try:
+        admin = _connect(settings, time.monotonic() + 2.0)
+    except TopicError:
+        return {}
+    try:
+        described = admin.describe_topics(list(names))
+    except KafkaError:
+        return {}
+    finally:
+        admin.close()
+    return {
+        t["name"]: str(t["topic_id"])
+        for t in described
+        if _exists(t) and t.get("topic_id") and str(t["topic_id"]) != _NO_TOPIC_ID
+    }
+
+
+_WHO_CREATES = (
+    "the workers create it (python -m pipeline worker), or the topic job "
+    "(python -m pipeline topics)"
+)
+
+
+def _exists(described: dict | None) -> bool:
+    return bool(
+        described
+        and described.get("error_code", _NO_ERROR) == _NO_ERROR
+        and described.get("partitions")
+    )
 
 
 def _connect(settings: Settings, deadline: float) -> KafkaAdminClient:

@@ -46,7 +46,10 @@ def run(settings: Settings) -> int:
 
     setup_logging(settings.log_level)
     quiet_repeats()  # a broker away: one line per kind of retry every 10 s
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    quiet_repeats(("pipeline.topics",))  # and the topic watch's (pipeline.app)
+    # kafka-python serves only the topic checks here (Faust speaks aiokafka): while the
+    # broker is away it logs every refused connection; the checks say what matters.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     partitions = wait_for_topics(settings)
     log.info("topics ready on %s: %s", settings.broker, partitions)
     metrics = PipelineMetrics(

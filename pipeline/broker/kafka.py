@@ -149,9 +149,10 @@ def node_properties(
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
         "log.dirs": str(log_dir),
-        # Topics: the pipeline creates its own; others (Faust's leader topic, test
-        # topics) are created on first use, as on Tansu.
-        "auto.create.topics.enable": "true",
+        # Topics: none is created on first use (as deploy/compose runs Kafka): only the
+        # workers and the topic job create them, with their partitions and settings;
+        # an auto-created one has neither (pipeline.topics, issue 15).
+        "auto.create.topics.enable": "false",
         "num.partitions": "4",
         "default.replication.factor": str(replicas),
         "min.insync.replicas": min_isr,
@@ -382,9 +383,12 @@ class KafkaNode:
 
 
 def _wait_ready(nodes: Sequence[KafkaNode], expected: int, timeout: float) -> None:
-    """Until every running node answers and reports ``expected`` brokers."""
+    """Until every node (each just spawned) answers and reports ``expected`` brokers.
+
+    Every node, not the running ones: a JVM that died at once (a port taken) was
+    skipped, and the caller's next step said "not running" instead of its exit code."""
     deadline = time.monotonic() + timeout
-    pending = [n for n in nodes if n.running]
+    pending = list(nodes)
     while pending:
         node = pending[0]
         node.check_alive()

@@ -17,15 +17,13 @@ Why this shape:
   :func:`pipeline.feed.make_producer`); Kafka keeps producer state across a restart.
   (On Tansu, restarted on memory storage, an idempotent kafka-python producer retried
   UnknownProducerId for ever: Tansu's client_env() turns idempotence off.)
-* The producer is made in the background (:func:`pipeline.feed.make_producer`
-  ensures the topics first), so the service starts and answers 503 while the broker
-  is down. It never auto-creates topics (Tansu would make ``wires.raw`` with 4
-  partitions), and it is replaced after a failed request: the new one re-checks the
-  topics before its first send, and a long outage gives fast 503s instead of
-  requests that each wait ``ack_timeout``. That also matters on the embedded
-  broker: Tansu 0.6 restarted on memory storage acknowledges records sent to a
-  topic it no longer has, and they are lost; a producer made afresh creates the
-  topic first.
+* The producer is made in the background, once ``wires.raw`` exists (only workers
+  and the topic job create topics: :mod:`pipeline.topics`), so the service starts
+  and answers 503 while the broker is down or has no ``wires.raw`` yet. It never
+  auto-creates topics (a broker would make ``wires.raw`` with its default partition
+  count and none of the topic settings), and it is replaced after a failed request:
+  the new one re-checks the topic before its first send, and a long outage gives
+  fast 503s instead of requests that each wait ``ack_timeout``.
 """
 
 from __future__ import annotations
@@ -42,7 +40,7 @@ from typing import Any, Protocol
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from pipeline import feed, topics
+from pipeline import feed
 from pipeline.config import TOPIC_RAW, Settings
 from pipeline.ingest.stories import Record
 
@@ -50,7 +48,7 @@ log = logging.getLogger(__name__)
 
 ACK_TIMEOUT = 10.0  # seconds a request waits for the broker's acknowledgements
 RETRY_AFTER = 5  # seconds a client is asked to wait after a 503
-CONNECT_TIMEOUT = 3.0  # one attempt to reach the broker and ensure the topics
+CONNECT_TIMEOUT = 3.0  # one attempt to reach the broker and find wires.raw
 MAX_BLOCK = 2.0  # longest a send() may block on metadata or buffer space
 
 CONNECTING, CONNECTED, UNAVAILABLE = "connecting", "connected", "unavailable"
@@ -86,15 +84,15 @@ ProducerFactory = Callable[[], KafkaProducer]
 
 
 def producer_factory(settings: Settings, ack_timeout: float) -> ProducerFactory:
-    """Make a producer once the topics exist; raises when the broker cannot be reached."""
+    """Make a producer once ``wires.raw`` exists; raises :class:`pipeline.topics.TopicError`
+    when the broker cannot be reached or has no ``wires.raw`` within CONNECT_TIMEOUT."""
     ms = int(ack_timeout * 1000)
 
     def make() -> KafkaProducer:
-        topics.ensure_topics(settings, timeout=CONNECT_TIMEOUT)
         return feed.make_producer(
             settings,
+            topic_wait=CONNECT_TIMEOUT,
             client_id="wires-ingest",
-            allow_auto_create_topics=False,
             max_block_ms=int(min(MAX_BLOCK, ack_timeout) * 1000),
             request_timeout_ms=max(ms - 100, 100),
             delivery_timeout_ms=ms,

@@ -24,6 +24,7 @@ from pipeline.config import TOPIC_RAW, Settings
 from pipeline.ingest import serve
 from pipeline.ingest.publisher import Ack, BrokerUnavailable, Publish, Publisher
 from pipeline.ingest.stories import Record
+from pipeline.topics import ensure_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 FEED_A, TOKEN_A = "efe-en", "tok-efe-0123456789abcdef"
@@ -62,11 +63,17 @@ class ServerThread:
     """:func:`pipeline.ingest.serve` on a free loopback port, in a thread with its own loop."""
 
     def __init__(
-        self, settings: Settings, publisher: Publish | None = None, ack_timeout: float = 10.0
+        self,
+        settings: Settings,
+        publisher: Publish | None = None,
+        ack_timeout: float = 10.0,
+        *,
+        topic_job: bool = True,
     ) -> None:
         self.settings = settings
         self.publisher = publisher
         self.ack_timeout = ack_timeout
+        self.topic_job = topic_job and publisher is None
         self.url = ""
         self.code: int | None = None
         self._ready = threading.Event()
@@ -75,6 +82,8 @@ class ServerThread:
         self._stop: asyncio.Event | None = None
 
     def __enter__(self) -> ServerThread:
+        if self.topic_job:  # the real broker: its topic job first (ingest only waits)
+            ensure_topics(self.settings)
         self._thread.start()
         assert self._ready.wait(30), "ingest server did not start"
         assert self.url, f"ingest server failed (exit code {self.code})"
@@ -230,6 +239,9 @@ class IngestProcess:
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
+        if "WIRES_BROKER" in env:  # its topic job first: ingest only waits for wires.raw
+            partitions = int(env.get("WIRES_PARTITIONS", Settings.partitions))
+            ensure_topics(Settings(broker=env["WIRES_BROKER"], partitions=partitions))
         with open(log_path, "wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "pipeline", "ingest"],

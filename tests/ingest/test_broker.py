@@ -14,6 +14,7 @@ from pipeline import events
 from pipeline.broker import KafkaBroker
 from pipeline.config import TOPIC_RAW
 from pipeline.events import normalise_time, parse_raw
+from pipeline.topics import ensure_topics
 from tests.brokerkit import fresh
 from tests.ingest.helpers import (
     FEED_A,
@@ -129,10 +130,11 @@ def _post_until(url: str, status: int, timeout: float) -> tuple:
 
 def test_broker_down_is_503_and_the_service_recovers(kafka_node):
     with fresh(kafka_node, empty=False):
+        config = settings(broker=f"127.0.0.1:{kafka_node.port}")
+        ensure_topics(config)  # the topic job, while the broker is up
         kafka_node.stop()  # the session's node, started again on its port below
         ack_timeout = 2.0
-        config = settings(broker=f"127.0.0.1:{kafka_node.port}")
-        with ServerThread(config, ack_timeout=ack_timeout) as server:
+        with ServerThread(config, ack_timeout=ack_timeout, topic_job=False) as server:
             # 1. No broker at all: 503 at once, with Retry-After.
             reply, took = _post_until(server.url, 503, 0)
             assert reply.status == 503 and int(reply.headers["retry-after"]) >= 1

@@ -20,7 +20,7 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 from kafka.errors import KafkaError
 
-from pipeline import feed, tail
+from pipeline import feed, tail, topics
 from pipeline.broker import EMBEDDED_GROUP_TIMINGS
 from pipeline.config import TOPIC_RAW, Settings
 
@@ -109,6 +109,9 @@ def settings(bootstrap: str) -> Settings:
 
 
 def producer(bootstrap: str) -> KafkaProducer:
+    """A feed's producer, after creating the topics as the topic job does (a feed only
+    waits for them, and tests often send before any worker has started)."""
+    topics.ensure_topics(settings(bootstrap))
     return feed.make_producer(settings(bootstrap), linger_ms=20)
 
 

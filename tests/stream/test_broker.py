@@ -16,6 +16,8 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from pipeline.broker import BrokerError, KafkaBroker, TansuBroker, port_is_free
+from pipeline.config import Settings
+from pipeline.topics import ensure_topics
 from tests.brokerkit import fresh
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
@@ -41,6 +43,9 @@ def pid_alive(pid: int) -> bool:
 
 
 def produce(bootstrap: str, topic: str, n: int) -> None:
+    """``n`` values on partition 0 of ``topic``, created first: the embedded broker
+    creates no topic on first use (as in production, see pipeline.topics)."""
+    ensure_topics(Settings(broker=bootstrap), [topic], partitions=1)
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     for i in range(n):
         producer.send(topic, f"m{i}".encode(), partition=0)

@@ -28,6 +28,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from pipeline.broker import KafkaBroker, KafkaCluster
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
+from pipeline.text.engine import enrich
 from pipeline.topics import ensure_topics
 from tests.brokerkit import fresh
 from tests.stream import harness
@@ -41,15 +42,30 @@ RESUME_BOUND = 30.0
 PARTITIONS = 4
 
 
+def distinct(base: bytes, label: str) -> bytes:
+    """``base`` (a sample) made a story of its own: ``label`` ends its headline (the
+    versions table's story id) and its longest line, a body paragraph (a line added at
+    the end would fall after the sample's sign-off and site chrome, and every copy
+    would be one story, or hundreds of versions of one)."""
+    lines = base.split(b"\n")
+    headline = (enrich(base).headline or "").encode()
+    for i, line in enumerate(lines):
+        if headline and line.strip() == headline:
+            lines[i] = line.rstrip() + f" {label}".encode()
+            break
+    longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+    lines[longest] += f" Reference {label} of this test run.".encode()
+    return b"\n".join(lines)
+
+
 def write_stories(folder: Path, n: int) -> list[str]:
-    """``n`` distinct story files (a sample with a numbered last paragraph)."""
+    """``n`` distinct story files (samples with a numbered paragraph)."""
     folder.mkdir(parents=True, exist_ok=True)
-    bases = [p.read_bytes().rstrip() for p in harness.SAMPLES]
+    bases = [p.read_bytes() for p in harness.SAMPLES]
     names = []
     for i in range(n):
-        name = f"story-{i:05d}.txt"
-        text = bases[i % len(bases)] + f"\n\nReference number {i} of this test run.\n".encode()
-        (folder / name).write_bytes(text)
+        name = f"{folder.name}-{i:05d}.txt"
+        (folder / name).write_bytes(distinct(bases[i % len(bases)], f"{folder.name}-{i}"))
         names.append(name)
     return names
 

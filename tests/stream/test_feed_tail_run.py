@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW
+from pipeline.topics import ensure_topics
 from tests.brokerkit import fresh
 from tests.stream import harness
 
@@ -53,8 +54,10 @@ def raw_messages(bootstrap: str, n: int, timeout: float = 30) -> list:
 
 @pytest.fixture
 def broker(kafka_node):
-    """The session's node, emptied: these tests use the pipeline's own topics."""
+    """The session's node, emptied: these tests use the pipeline's own topics, made
+    by the topic job (a feed only waits for them)."""
     with fresh(kafka_node) as running:
+        ensure_topics(harness.settings(running.bootstrap))
         yield running
 
 
@@ -293,6 +296,7 @@ def test_feed_stopped_by_a_signal_says_what_it_sent_and_what_it_did_not(
     """Issue 15 (8): ``feed`` killed with SIGINT or SIGTERM printed no summary. Here it
     waits on stdin (the third of five inputs) when the signal comes."""
     paths = [str(p) for p in harness.SAMPLES[:4]]
+    ensure_topics(harness.settings(fresh_broker.bootstrap))
     feed_run = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "feed", paths[0], paths[1], "-", *paths[2:]],
         stdin=subprocess.PIPE,
@@ -317,6 +321,7 @@ def test_a_drop_folder_says_little_while_its_broker_is_away(kafka_node, tmp_path
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     with fresh(kafka_node) as broker:
+        ensure_topics(harness.settings(broker.bootstrap))
         command = [sys.executable, "-m", "pipeline", "feed", "--watch", str(inbox)]
         feeder = subprocess.Popen(
             command,

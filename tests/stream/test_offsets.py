@@ -9,12 +9,15 @@ the log grew past the old offsets was never enriched."""
 from __future__ import annotations
 
 import re
+import shutil
+import signal
 import urllib.request
 
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
+from pipeline import topics
 from pipeline.broker import free_port
 from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW
 from tests.brokerkit import fresh
@@ -79,3 +82,50 @@ def test_offsets_past_the_end_are_read_again_from_the_start_and_said(kafka_node,
     assert again and all(e["duplicate"] for e in again)
     assert "past the end" in worker.log()
     assert sum(float(n) for _, n in RESETS.findall(page)) >= 1, page
+
+
+def test_a_table_read_past_its_changelog_end_is_read_again_not_fatal(kafka_node, tmp_path):
+    """Issue 15 (2): after the broker came back empty, the next rebalance crashed a
+    worker whose table had recovered from the old changelog (a restarted worker), on
+    Faust's ``ConsistencyError``: it had read the changelog past the new end. Now the
+    changelog is read again from its start, the table keeps what it holds, and the
+    worker goes on."""
+    with fresh(kafka_node) as broker:
+        settings = harness.settings(broker.bootstrap)
+        first = harness.FILES[:24]
+        before = harness.Worker(broker.bootstrap, tmp_path, name="before").start()
+        worker = harness.Worker(broker.bootstrap, tmp_path, name="after")
+        worker.env["WIRES_LOG_LEVEL"] = "info"
+        try:
+            harness.feed_files(broker.bootstrap, first)
+            harness.count_in(broker.bootstrap, TOPIC_ENRICHED, len(first))
+        finally:
+            before.stop()
+        worker.start()  # recovers the tables from their changelogs
+        assert worker.proc is not None
+        try:
+            harness.wait_group(broker.bootstrap, settings.group, 1, timeout=90)
+            # The broker back empty, its topics made again before the worker rejoins
+            # (frozen meanwhile), so its table partitions stay assigned through it.
+            worker.proc.send_signal(signal.SIGSTOP)
+            broker.kill()
+            shutil.rmtree(broker.node.log_dir)
+            broker.start()
+            topics.ensure_topics(settings)
+            worker.proc.send_signal(signal.SIGCONT)
+            later = harness.SAMPLES[:4]
+            harness.feed_files(broker.bootstrap, later, received_at="2024-06-02T12:00:00.000Z")
+            wanted = {p.name for p in later}
+            events = harness.read_until(
+                broker.bootstrap,
+                TOPIC_ENRICHED,
+                lambda es: wanted <= {e["source"]["original_id"] for e in es},
+                timeout=120,
+            )
+            assert worker.proc.poll() is None, worker.log()
+        finally:
+            worker.stop()
+    log = worker.log_path.read_text()
+    assert wanted <= {e["source"]["original_id"] for e in events}, worker.log()
+    assert "ConsistencyError" not in log
+    assert "past its end" in log, worker.log()

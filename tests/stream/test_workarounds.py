@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from pipeline import workarounds
 from pipeline.broker import TansuBroker
 from pipeline.config import Settings
+from pipeline.topics import ensure_topics
 
 BATCHES, PER_BATCH = 3, 10
 
@@ -46,6 +47,8 @@ def tansu() -> Iterator[TansuBroker]:
 
 
 def make_three_batches(bootstrap: str, topic: str) -> str:
+    """Three batches of 10 on partition 0 of a new 2-partition ``topic``."""
+    ensure_topics(Settings(broker=bootstrap), [topic], partitions=2)  # none auto-created
     producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=200)
     for _ in range(BATCHES):
         for i in range(PER_BATCH):
