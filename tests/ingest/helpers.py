@@ -240,7 +240,7 @@ class IngestProcess:
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
         if "WIRES_BROKER" in env:  # its topic job first: ingest only waits for wires.raw
-            partitions = int(env.get("WIRES_PARTITIONS", Settings.partitions))
+            partitions = int(env.get("WIRES_PARTITIONS", Settings().partitions))
             ensure_topics(Settings(broker=env["WIRES_BROKER"], partitions=partitions))
         with open(log_path, "wb") as log:
             self.proc = subprocess.Popen(
