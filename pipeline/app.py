@@ -26,7 +26,7 @@ from faust.exceptions import ProducerSendError
 from pipeline import events, learning, versions, workarounds
 from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
 from pipeline.metrics import PipelineMetrics
-from pipeline.processor import DeadLettered, RawMessage, dead_letter, process
+from pipeline.processor import DeadLettered, Outcome, RawMessage, dead_letter, process_all
 from pipeline.topics import (
     EVENT_SIZE_FACTOR,
     TopicError,
@@ -130,40 +130,46 @@ def create_app(
                 partition=message.partition,
                 offset=message.offset,
             )
-            outcome = process(
+            outcomes = process_all(
                 raw_message,
                 max_bytes=max_bytes,
                 max_lines=settings.max_story_lines,
                 learner=learner,
             )
+            for number, outcome in enumerate(outcomes):
+                # the message's bytes counted once, whatever number of items it held
+                await handle(raw_message, outcome, 0 if number else len(message.value or b""))
             next_offsets[message.partition] = message.offset + 1
-            if metrics is not None:
-                metrics.observe(outcome, len(message.value or b""))
-            if isinstance(outcome, DeadLettered):
-                log.warning(
-                    "dead-lettered %s[%s]@%s: %s: %s",
-                    message.topic,
-                    message.partition,
-                    message.offset,
-                    outcome.letter.reason,
-                    outcome.letter.error,
-                )
-                await send_or_crash(dead, outcome.key, outcome.value)
-                continue
-            try:
-                await stories.send(key=outcome.key, value=outcome.value)
-            except ProducerSendError as error:  # e.g. an event over the size limit
-                letter = dead_letter(
-                    raw_message, error, events.PUBLISH_FAILED, max_payload_bytes=max_bytes
-                )
-                log.error(
-                    "could not publish %s[%s]@%s (%s); dead-lettered",
-                    message.topic,
-                    message.partition,
-                    message.offset,
-                    error,
-                )
-                await send_or_crash(dead, letter.key, letter.value)
+
+    async def handle(raw_message: RawMessage, outcome: Outcome, raw_bytes: int) -> None:
+        """Publish one outcome of a raw message: its story, or its dead letter."""
+        if metrics is not None:
+            metrics.observe(outcome, raw_bytes)
+        if isinstance(outcome, DeadLettered):
+            log.warning(
+                "dead-lettered %s[%s]@%s: %s: %s",
+                raw_message.topic,
+                raw_message.partition,
+                raw_message.offset,
+                outcome.letter.reason,
+                outcome.letter.error,
+            )
+            await send_or_crash(dead, outcome.key, outcome.value)
+            return
+        try:
+            await stories.send(key=outcome.key, value=outcome.value)
+        except ProducerSendError as error:  # e.g. an event over the size limit
+            letter = dead_letter(
+                raw_message, error, events.PUBLISH_FAILED, max_payload_bytes=max_bytes
+            )
+            log.error(
+                "could not publish %s[%s]@%s (%s); dead-lettered",
+                raw_message.topic,
+                raw_message.partition,
+                raw_message.offset,
+                error,
+            )
+            await send_or_crash(dead, letter.key, letter.value)
 
     async def send_or_crash(topic: faust.TopicT, key: bytes | None, value: bytes) -> None:
         """Send, or stop the worker: Faust restarts a crashed agent past the message it
