@@ -39,6 +39,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         received_at=args.received_at,
         feed=args.feed,
         learn=not args.no_learn,
+        output=args.format,
     )
 
 
@@ -181,7 +182,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
         from_beginning=args.from_beginning,
         count=args.count,
         filters=tail.Filters(section=args.section, agency=args.agency, language=args.language),
-        as_json=args.json,
+        output="json" if args.json else args.format,
         idle_timeout=args.idle_timeout,
     )
 
@@ -237,8 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_enrich,
         "read raw stories from files or stdin, print one enriched event (JSON) per line",
         "Read each PATH as one raw story ('-' or none: stdin) and print one "
-        "wires.enriched/1 event per input as a JSON line, in input order. Unreadable "
-        "inputs are reported on stderr and make the exit status 1.",
+        "wires.enriched/1 event per input as a JSON line, in input order. A file in an "
+        "agency format (NewsML-G2, NITF, ninjs, RSS/Atom...) gives one event per item. "
+        "Unreadable inputs and items are reported on stderr and make the exit status 1.",
     )
     enrich.add_argument("paths", nargs="*", metavar="PATH")
     enrich.add_argument(
@@ -254,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     enrich.add_argument(
         "--no-learn", action="store_true", help="with --feed: record the name, learn nothing"
+    )
+    enrich.add_argument(
+        "--format",
+        choices=("json", "ninjs"),
+        default="json",
+        help="json: wires.enriched/1 events (default); ninjs: IPTC ninjs 2.2 objects",
     )
 
     chrome = add(
@@ -373,6 +381,13 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--agency", help="only this agency")
     tail.add_argument("--language", help="only this language (ISO 639-1)")
     tail.add_argument("--json", action="store_true", help="print whole events as JSON lines")
+    tail.add_argument(
+        "--format",
+        choices=("line", "json", "ninjs"),
+        default="line",
+        help="line: one readable line a story (default); json: whole events; "
+        "ninjs: IPTC ninjs 2.2 objects, one a line",
+    )
     tail.add_argument(
         "--idle-timeout",
         type=float,

@@ -52,6 +52,17 @@ def format_line(event: dict) -> str:
     )
 
 
+def renderer(output: str) -> Callable[[dict], str]:
+    """How ``tail`` prints an event: "line", "json" or "ninjs"."""
+    if output == "json":
+        return lambda event: orjson.dumps(event).decode()
+    if output == "ninjs":
+        from pipeline.formats import ninjs_out
+
+        return lambda event: ninjs_out.dumps(event).decode()
+    return format_line
+
+
 def assign_all(
     settings: Settings,
     topic: str,
@@ -128,15 +139,20 @@ def tail(
     filters: Filters = Filters(),
     as_json: bool = False,
     idle_timeout: float | None = None,
+    output: str = "line",
 ) -> int:
-    """Print matching stories until ``count`` are shown, silence, or Ctrl-C."""
+    """Print matching stories until ``count`` are shown, silence, or Ctrl-C.
+
+    ``output`` is "line" (:func:`format_line`), "json" (the event; also ``as_json``)
+    or "ninjs" (:func:`pipeline.formats.ninjs_out.to_ninjs`)."""
+    render = renderer("json" if as_json else output)
     consumer = assigned_consumer(settings, TOPIC_ENRICHED, from_beginning=from_beginning)
     shown = 0
     try:
         for event in follow(consumer, idle_timeout=idle_timeout):
             if not filters.accept(event):
                 continue
-            out.write((orjson.dumps(event).decode() if as_json else format_line(event)) + "\n")
+            out.write(render(event) + "\n")
             out.flush()
             shown += 1
             if count is not None and shown >= count:

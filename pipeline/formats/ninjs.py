@@ -80,11 +80,24 @@ def generation(obj: dict[str, Any]) -> int:
         head = schema.split("ninjs-schema_", 1)[1][:1]
         if head in "123":
             return int(head)
-    if any(k in obj for k in ("versionCreated", "pubStatus", "firstCreated", "bodyText")):
+    if _camel_case(obj):  # 1.x and 2.x write every property in lower case
         return 3
     if any(k in obj for k in ("headlines", "bodies", "subjects", "by")):
         return 2
     return 1
+
+
+def _camel_case(obj: dict[str, Any]) -> bool:
+    """Whether a property of the object, or of an object in one of its lists, is
+    written in camelCase (``versionCreated``, ``contentType``): ninjs 3.x."""
+    for key, value in obj.items():
+        if key[:1] != "$" and key != key.lower():
+            return True
+        if isinstance(value, list):
+            for entry in value[:20]:
+                if isinstance(entry, dict) and any(k != k.lower() for k in entry):
+                    return True
+    return False
 
 
 def _get(obj: dict[str, Any], *names: str) -> tuple[Any, str | None]:
