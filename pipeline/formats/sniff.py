@@ -55,7 +55,7 @@ _SNIFF = 8192
 SOH, STX, ETX, SYN = b"\x01", b"\x02", b"\x03", b"\x16"
 # IPTC 7901 headers start with a two-letter source and a service id after SOH;
 # ANPA 1312 takes start with SYN SYN SOH, or SOH then a service letter and 4 digits.
-_ANPA_HEAD = re.compile(rb"\A(?:\x16\x16)?\x01[a-zA-Z]\d{4}")
+_ANPA_HEAD = re.compile(rb"\A(?:\x16\x16)?\x01[a-zA-Z]\d{4}\x1f")
 
 
 def detect(data: bytes | str | None, content_type: str | None = None) -> str | None:

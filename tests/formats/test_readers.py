@@ -26,6 +26,9 @@ DETECTED = {
     "broken.nitf.xml": sniff.NITF,
     "entities.newsml-g2.xml": sniff.NEWSML_G2,
     "external-entity.nitf.xml": sniff.NITF,
+    "release-and-news.newsml-1.xml": sniff.NEWSML_1,
+    "glacier-lake.anpa": sniff.ANPA,
+    "two-takes.iptc7901": sniff.IPTC7901,
 }
 
 
@@ -35,10 +38,7 @@ def test_format_detected_from_the_content(name):
 
 
 def test_every_sample_is_listed():
-    assert {p.name for p in SAMPLES.iterdir()} <= set(DETECTED) | set(WIRE_SAMPLES)
-
-
-WIRE_SAMPLES: set[str] = set()  # extended by the wire-framing tests' samples
+    assert {p.name for p in SAMPLES.iterdir()} == set(DETECTED)
 
 
 def test_content_type_wins_over_sniffing():
@@ -242,3 +242,55 @@ def test_unreadable_documents_are_refused(name, message):
     data = (SAMPLES / name).read_bytes()
     with pytest.raises(formats.FormatError, match=message):
         formats.read(data, formats.detect(data))
+
+
+def test_newsml_1_press_release_and_news_item():
+    release, news = story_of("release-and-news.newsml-1.xml")
+    assert release.headline == "Invented Robotics opens a repair training centre in Porto"
+    assert release.item.subheadline == "Two hundred technicians a year to be trained"
+    # the text component among a logo and a contact component; the contact left out
+    assert len(release.body) == 2 and not any("Media contact" in p for p in release.body)
+    assert release.dateline.place == "Porto" and release.dateline.date == "2027-03-04"
+    assert release.section.label == "economy, business and finance"
+    assert release.item.guid == "urn:newsml:release-wire.example:20270304:PR-88123:1"
+    assert release.item.keywords == ["robotics"] and release.item.urgency == 5  # envelope's
+    assert news.signals == ["update"] and news.item.version == "2" and news.item.urgency == 3
+    assert news.language == "fr" and news.agency == "AFP"
+    assert news.section.label == "science and technology"
+    assert news.editor_codes == ["abc/def"] and len(news.body) == 2
+    assert news.item.first_created == "2027-03-04T09:00:00.000Z"
+    assert news.provenance["headline"] == "newsml-1:NewsLines/HeadLine"
+
+
+def test_anpa_1312_take():
+    (story,) = story_of("glacier-lake.anpa")
+    assert story.headline == "Glacier lake drained to protect Andean valley town"
+    assert story.byline == "By INVENTED WRITER"
+    assert story.dateline.text == "HUARAZ, Peru (AP)" and story.agency == "AP"
+    assert story.body[0].startswith("Engineers began draining")  # the 7-bit dash read
+    assert story.body[-1] == "The work will take three weeks, the regional government said."
+    item = story.item
+    assert (item.urgency, item.slugline, item.version) == (3, "Glacier-Lake", "1st Ld-Writethru")
+    assert [s.code for s in item.subjects] == ["anpa:i"]  # international: the model decides
+    assert story.section.source == "model"
+    assert item.first_created == "2027-03-04T09:15:00.000Z" and item.provider == "AP"
+
+
+def test_iptc_7901_takes_one_cut_off():
+    data = (SAMPLES / "two-takes.iptc7901").read_bytes()
+    first, second = formats.read(data, "iptc-7901").items
+    assert not isinstance(first, Malformed)
+    assert isinstance(second, Malformed) and "without ETX" in second.error
+    assert second.payload.startswith(b"\x01dpa0232")
+    (story,) = story_of("two-takes.iptc7901")
+    assert story.headline == "Aufsteiger gewinnt das Derby in letzter Minute"
+    assert story.body == [
+        "Der Aufsteiger hat das Derby am Samstag mit 2:1 gewonnen. Das Siegtor fiel in der "
+        "Nachspielzeit.",
+        "Vor 9000 Zuschauern war die Partie lange ausgeglichen.",
+    ]
+    assert story.editor_codes == ["dpa xy yyzz"]
+    assert story.item.ednote == "Korrigiert die Zuschauerzahl im zweiten Absatz"
+    assert story.section.label == "sport" and story.section.source == "format"
+    assert (story.item.urgency, story.item.slugline) == (4, "Fussball/Regionalliga")
+    assert story.language == "de" and story.agency == "dpa"
