@@ -15,9 +15,18 @@ from pipeline.formats.sniff import FORMATS, detect
 __all__ = ["FORMATS", "Document", "FormatError", "Item", "Malformed", "Subject", "detect", "read"]
 
 
-def read(data: bytes, fmt: str) -> Document:
+# Above any agency document (a news message of a hundred items is a few MB), below
+# what would let one document hold the reader's memory: refused before parsing. The
+# worker's own story limit (WIRES_MAX_STORY_BYTES) refuses sooner.
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+
+def read(data: bytes, fmt: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Document:
     """The items of ``data`` in format ``fmt`` (one of :data:`FORMATS`); raises
-    :class:`FormatError` when the document as a whole cannot be read."""
+    :class:`FormatError` when the document as a whole cannot be read, or is over
+    ``max_bytes``."""
+    if len(data) > max_bytes:
+        raise FormatError(f"{fmt} document of {len(data)} bytes, above {max_bytes}")
     from pipeline.formats import sniff as d
 
     if fmt == d.NEWSML_G2:
