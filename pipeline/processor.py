@@ -88,6 +88,22 @@ def process(
             max_lines=max_lines,
             key=message.key,
         )
+    except BadMessage as error:
+        return dead_letter(message, error, error.reason, max_payload_bytes=max_bytes)
+    return _read_raw(message, raw, started, max_bytes=max_bytes, now=now, learner=learner)
+
+
+def _read_raw(
+    message: RawMessage,
+    raw: events.RawStory,
+    started: float,
+    *,
+    max_bytes: int,
+    now: dt.datetime | None,
+    learner: Learner | None,
+) -> Outcome:
+    """The outcome of a raw message already unpacked (plain text or an envelope)."""
+    try:
         feed = None
         if learner is None:
             story = enrich(raw.text, raw.meta, now=now)
@@ -96,8 +112,6 @@ def process(
             story, feed = learner.read(
                 raw.text, raw.meta, message.partition, source=source, now=now
             )
-    except BadMessage as error:
-        return dead_letter(message, error, error.reason, max_payload_bytes=max_bytes)
     except DecodeError as error:
         return dead_letter(message, error, events.UNDECODABLE, max_payload_bytes=max_bytes)
     except EmptyStory as error:
@@ -148,6 +162,7 @@ def process_all(
     ninjs, RSS/Atom...). An item that cannot be read is dead-lettered with reason
     ``malformed_item`` and its own bytes; the message's other items still go on. A
     document that cannot be read at all is one ``malformed_item`` dead letter."""
+    started = time.perf_counter()
     head = events.header_values(message.headers)
     fmt = formats.detect(message.value, head.get(events.HEADER_CONTENT_TYPE))
     try:
@@ -163,9 +178,7 @@ def process_all(
         if fmt is None and isinstance(raw.text, str):  # an envelope around a document
             fmt = formats.detect(raw.text)
         if fmt is None:
-            return [
-                process(message, max_bytes=max_bytes, max_lines=max_lines, now=now, learner=learner)
-            ]
+            return [_read_raw(message, raw, started, max_bytes=max_bytes, now=now, learner=learner)]
         data = raw.text if isinstance(raw.text, bytes) else raw.text.encode()
         document = formats.read(data, fmt)
     except BadMessage as error:
