@@ -32,6 +32,8 @@ def read(data: bytes) -> Document:
         elements = [e for s in children(root, "itemSet") for e in children(s, "newsItem")]
         if not elements:
             raise FormatError("newsMessage without any newsItem in its itemSet")
+    elif name == "packageItem":
+        raise FormatError("a packageItem only groups items by reference: no story of its own")
     else:
         raise FormatError(f"not a NewsML-G2 news item or message: <{name}>")
     items: list[Item | Malformed] = []
@@ -121,7 +123,11 @@ def read_item(element: etree._Element) -> Item:
     took("dateline", text_of(child(meta, "dateline")), "contentMeta/dateline")
     took("located", located, "contentMeta/located")
     took("subjects", subjects, "contentMeta/subject")
-    took("language", lang, "contentMeta/language@tag")
+    took(
+        "language",
+        lang,
+        "contentMeta/language@tag" if child(meta, "language") is not None else "newsItem@xml:lang",
+    )
     took("body", body, body_path)
     if nested is not None:
         for name, path in nested.where.items():

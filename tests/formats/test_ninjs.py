@@ -2,7 +2,9 @@
 ninjs 2.2 valid against the IPTC's schema (from ../shared/formats; skipped without
 it), with one test per mapped field."""
 
+import datetime as dt
 import json
+import re
 
 import jsonschema
 import orjson
@@ -86,7 +88,14 @@ def test_every_sample_story_is_valid_ninjs_2_2():
     stories = sample_stories()
     assert len(stories) >= 14
     for story in stories:
-        check.validate(ninjs_out.to_ninjs(story))
+        obj = ninjs_out.to_ninjs(story)
+        check.validate(obj)
+        # the schema's formats, checked here: jsonschema skips them without extra packages
+        for name in ("versioncreated", "firstcreated", "embargoed"):
+            if name in obj:
+                assert dt.datetime.fromisoformat(obj[name].replace("Z", "+00:00")).tzinfo
+        assert re.match(r"[a-z][a-z0-9+.-]*:\S+$", obj["uri"])
+        assert all(re.match(r"https?://", s["uri"]) for s in obj.get("subjects", []) if "uri" in s)
 
 
 def test_plain_corpus_stories_are_valid_ninjs_2_2():
