@@ -9,6 +9,11 @@ SAMPLES = REPO / "tests" / "data" / "formats"
 SHARED = REPO.parent / "shared" / "formats"
 
 
+def sample_files() -> list[Path]:
+    """The samples (their README.md says what each was written after)."""
+    return sorted(p for p in SAMPLES.iterdir() if p.suffix != ".md")
+
+
 def shared(*parts: str) -> Path:
     """A file of ../shared/formats/, or the test skipped saying what is missing."""
     path = SHARED.joinpath(*parts)

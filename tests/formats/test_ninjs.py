@@ -15,7 +15,7 @@ from pipeline.formats import compose, ninjs, ninjs_out
 from pipeline.formats.item import Malformed
 from pipeline.text.engine import enrich
 from pipeline.text.story import Meta
-from tests.formats.conftest import SAMPLES, SHARED, shared
+from tests.formats.conftest import SAMPLES, SHARED, sample_files, shared
 
 EXAMPLES = ["examples-2.2", "examples-3.1"]
 
@@ -67,7 +67,7 @@ def ninjs_validator():
 
 def sample_stories():
     stories = []
-    for path in sorted(SAMPLES.iterdir()):
+    for path in sample_files():
         data = path.read_bytes()
         fmt = formats.detect(data)
         try:

@@ -8,7 +8,7 @@ from pipeline.formats import compose, sniff
 from pipeline.formats.item import Malformed
 from pipeline.text.engine import enrich
 from pipeline.text.story import Meta
-from tests.formats.conftest import SAMPLES
+from tests.formats.conftest import SAMPLES, sample_files
 
 RECEIVED = "2027-02-12T10:30:00Z"
 
@@ -38,7 +38,9 @@ def test_format_detected_from_the_content(name):
 
 
 def test_every_sample_is_listed():
-    assert {p.name for p in SAMPLES.iterdir()} == set(DETECTED)
+    assert {p.name for p in sample_files()} == set(DETECTED)
+    cited = (SAMPLES / "README.md").read_text()
+    assert all(f"`{name}`" in cited for name in DETECTED)
 
 
 def test_content_type_wins_over_sniffing():
