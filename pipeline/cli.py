@@ -173,6 +173,48 @@ def cmd_feed(args: argparse.Namespace) -> int:
     return 1 if report.failed or report.not_sent else 0
 
 
+def cmd_poll(args: argparse.Namespace) -> int:
+    import logging
+    from pathlib import Path
+
+    from pipeline import feed, poll, topics
+    from pipeline.config import TOPIC_RAW
+
+    settings = settings_of(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+    try:
+        producer = feed.make_producer(settings, client_id="wires-poll")
+    except topics.TopicError as error:
+        print(f"poll: {error}", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    state = Path(args.state) if args.state else Path(settings.data_dir) / "poll-state.json"
+
+    def send(value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]) -> None:
+        producer.send(TOPIC_RAW, key=key, value=value, headers=headers)
+
+    poller = poll.Poller(
+        args.urls,
+        send,
+        flush=lambda: producer.flush(timeout=60),
+        state_path=state,
+        feed=args.feed,
+        interval=args.interval,
+    )
+    try:
+        if args.once:
+            poller.poll_once()
+        else:
+            poller.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        producer.close(timeout=10)
+    print(f"poll: sent {poller.sent}", file=sys.stderr)
+    return 0
+
+
 def cmd_tail(args: argparse.Namespace) -> int:
     from pipeline import tail
 
@@ -373,6 +415,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO",
         help="received time to record instead of now (archive replays)",
     )
+
+    poll_ = add(
+        "poll",
+        cmd_poll,
+        "poll RSS/Atom feeds and HTTP folders of items; send what is new to wires.raw",
+        "Poll each URL every --interval seconds with conditional requests (ETag, "
+        "If-Modified-Since): a feed gives one raw message per new entry, a folder listing "
+        "each new file it links, another document itself when it changed. What was sent "
+        "is remembered in --state across restarts; a failing URL backs off.",
+        kafka=True,
+    )
+    poll_.add_argument("urls", nargs="+", metavar="URL")
+    poll_.add_argument("--feed", metavar="NAME", help="feed name recorded with each item")
+    poll_.add_argument(
+        "--interval", type=float, default=60.0, metavar="SECONDS", help="between polls (60)"
+    )
+    poll_.add_argument(
+        "--state", metavar="FILE", help="what was sent (default: $WIRES_DATA_DIR/poll-state.json)"
+    )
+    poll_.add_argument("--once", action="store_true", help="poll each URL once and stop")
 
     tail = add("tail", cmd_tail, "print stories from wires.enriched as they arrive", kafka=True)
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest story")
