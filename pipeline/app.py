@@ -3,8 +3,8 @@
 Two agents per worker. ``enrich`` runs the text engine on each raw story and
 sends it to ``GROUP-stories`` keyed by story id (or to ``wires.deadletter``);
 ``version`` numbers the versions of each story with a table partitioned like
-that topic and publishes to ``wires.enriched``, still keyed by story id, so a
-story's versions stay in one partition in order. Several workers (same
+that topic and publishes to ``wires.enriched`` (and as ninjs 2.2 to ``wires.ninjs``),
+still keyed by story id, so a story's versions stay in one partition in order. Several workers (same
 ``WIRES_GROUP``) share the partitions. Delivery is at least once: Faust flushes
 the producer before it commits an offset, so a crash re-processes a few
 messages and never loses one; consumers drop repeats by ``id``.
@@ -24,7 +24,8 @@ import orjson
 from faust.exceptions import ProducerSendError
 
 from pipeline import events, learning, versions, workarounds
-from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_NINJS, TOPIC_RAW, Settings
+from pipeline.formats import ninjs_out
 from pipeline.metrics import PipelineMetrics
 from pipeline.processor import DeadLettered, Outcome, RawMessage, dead_letter, process_all
 from pipeline.topics import (
@@ -101,6 +102,7 @@ def create_app(
     stories = app.topic(stories_topic(settings), key_serializer="raw", value_serializer="raw")
     enriched = app.topic(TOPIC_ENRICHED, key_serializer="raw", value_serializer="raw")
     dead = app.topic(TOPIC_DEADLETTER, key_serializer="raw", value_serializer="raw")
+    ninjs = app.topic(TOPIC_NINJS, key_serializer="raw", value_serializer="raw")
     # story id -> latest version; partitioned like the stories topic, so each worker holds
     # the stories of its partitions (changelog: topics.versions_changelog).
     seen = app.Table(VERSIONS_TABLE, partitions=settings.partitions, key_type=bytes)
@@ -198,6 +200,8 @@ def create_app(
             event["version"], event["duplicate"] = version.number, version.duplicate
             published = orjson.dumps(event)
             await send_or_crash(enriched, key, published)
+            # the same story for editorial systems that read ninjs (Superdesk...)
+            await send_or_crash(ninjs, key, ninjs_out.dumps(event))
             if metrics is not None:
                 metrics.published(event, len(published))
             expiry.step(seen, partition)  # stories of this partition only: see Expiry
