@@ -24,6 +24,29 @@ def _iso(parsed: Any) -> str | None:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# Where each field sits in an RSS item or an Atom entry (the event's provenance).
+_WHERE = {
+    "rss": {
+        "guid": "item/guid",
+        "headline": "item/title",
+        "byline": "item/author",
+        "body": "item/description",
+        "content": "item/content:encoded",
+        "subjects": "item/category",
+        "language": "channel/language",
+    },
+    "atom": {
+        "guid": "entry/id",
+        "headline": "entry/title",
+        "byline": "entry/author",
+        "body": "entry/summary",
+        "content": "entry/content",
+        "subjects": "entry/category",
+        "language": "feed@xml:lang",
+    },
+}
+
+
 def read(data: bytes, fmt: str) -> Document:
     """Every entry of an RSS or Atom document (``fmt`` is "rss" or "atom")."""
     xmlsafe.refuse_declarations(data)
@@ -49,26 +72,7 @@ def read(data: bytes, fmt: str) -> Document:
 
 def _entry(entry: Any, fmt: str, language: str | None, provider: str | None) -> Item:
     where: dict[str, str] = {}
-    names = {
-        "rss": {
-            "guid": "item/guid",
-            "headline": "item/title",
-            "byline": "item/author",
-            "body": "item/description",
-            "content": "item/content:encoded",
-            "subjects": "item/category",
-            "language": "channel/language",
-        },
-        "atom": {
-            "guid": "entry/id",
-            "headline": "entry/title",
-            "byline": "entry/author",
-            "body": "entry/summary",
-            "content": "entry/content",
-            "subjects": "entry/category",
-            "language": "feed@xml:lang",
-        },
-    }[fmt]
+    names = _WHERE[fmt]
     headline = common.clean(entry.get("title"))
     contents = entry.get("content") or []
     body: list[str] = []
@@ -88,7 +92,8 @@ def _entry(entry: Any, fmt: str, language: str | None, provider: str | None) -> 
         body_where = names["body"]
     if not headline and not body:
         raise FormatError(
-            f"{fmt} entry {entry.get('id') or index_hint(entry)} with neither title nor text"
+            f"{fmt} entry {entry.get('id') or entry.get('link') or '(no id)'} "
+            "with neither title nor text"
         )
     tags = [t for t in entry.get("tags") or [] if t.get("term")]
     guid = entry.get("id") or entry.get("link")
@@ -128,7 +133,3 @@ def _entry(entry: Any, fmt: str, language: str | None, provider: str | None) -> 
         body=body,
         where=where,
     )
-
-
-def index_hint(entry: Any) -> str:
-    return repr(entry.get("link") or "(no id)")
