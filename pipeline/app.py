@@ -59,6 +59,12 @@ LAG_INTERVAL = 5.0  # seconds between consumer-lag updates
 TOPIC_WATCH_INTERVAL = 5.0  # seconds between checks that the pipeline's topics exist
 VERSIONS_TABLE = "versions"  # its changelog: topics.versions_changelog
 LEARNED_TABLE = "learned"  # its changelog: topics.learned_changelog
+# How old the consumers' cluster metadata may get (aiokafka's default: 5 minutes). After
+# a broker came back empty the group leader assigned partitions from metadata taken
+# while the topics were gone ("Ignoring missing topic"), and the group sat in that
+# assignment until the next refresh: minutes with nothing enriched. The empty-broker
+# case of tests/stream/test_chaos.py hung on it in about half the runs.
+METADATA_MAX_AGE_MS = 10_000
 
 
 def faust_options(settings: Settings) -> dict[str, Any]:
@@ -74,6 +80,7 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "store": "memory://",
         "web_enabled": False,
         "consumer_auto_offset_reset": "earliest",
+        "consumer_metadata_max_age_ms": METADATA_MAX_AGE_MS,
         "topic_allow_declare": False,  # topics.ensure_topics creates them, once
         # No leader election (no on_leader timers): no GROUP-__assignor-__leader topic,
         # which nothing would create (no broker here auto-creates topics).

@@ -2,12 +2,15 @@
 
 Each command imports what it needs when it runs, so ``enrich`` starts without
 loading Faust or any Kafka client. Settings come from ``WIRES_*`` variables;
-``--broker`` overrides ``WIRES_BROKER`` for one command.
+``--broker`` overrides ``WIRES_BROKER`` for one command; with neither, a running
+``run`` on the data directory is found by its state file.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -19,7 +22,17 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    return from_env(broker=getattr(args, "broker", None))
+    """Settings from ``WIRES_*`` and ``--broker``; with neither naming a broker, the one
+    of a ``run`` on the data directory, when one is running (its ``run.json``)."""
+    broker = getattr(args, "broker", None)
+    settings = from_env(broker=broker)
+    if broker is None and "WIRES_BROKER" not in os.environ and args.func is not cmd_run:
+        from pipeline import runstate
+
+        state = runstate.read(settings.data_dir)
+        if state is not None:
+            settings = dataclasses.replace(settings, broker=state.broker)
+    return settings
 
 
 def cmd_config(args: argparse.Namespace) -> int:
