@@ -130,6 +130,8 @@ def overlay(story: Story, item: Item, *, index: int = 0) -> None:
     if item.guid:
         story.story_id = guid_story_id(item.guid, story.source.feed)
         provenance["story_id"] = where.get("guid", item.format)
+    elif story.headline:  # as the engine names a story, with the format's headline
+        story.story_id = versions.story_id(story.agency, story.headline)
     story.word_count = sum(blocks.word_count(p) for p in story.body)
     story.provenance = provenance
     story.item = StoryItem(

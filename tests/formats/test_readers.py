@@ -6,6 +6,7 @@ import pytest
 from pipeline import formats
 from pipeline.formats import compose, sniff
 from pipeline.formats.item import Malformed
+from pipeline.text import versions
 from pipeline.text.engine import enrich
 from pipeline.text.story import Meta
 from tests.formats.conftest import SAMPLES, sample_files
@@ -276,6 +277,9 @@ def test_anpa_1312_take():
     assert [s.code for s in item.subjects] == ["anpa:i"]  # international: the model decides
     assert story.section.source == "model"
     assert item.first_created == "2027-03-04T09:15:00.000Z" and item.provider == "AP"
+    # no guid: named as the engine names a story, from the format's headline
+    assert story.story_id == versions.story_id("AP", story.headline)
+    assert "story_id" not in story.provenance
 
 
 def test_iptc_7901_takes_one_cut_off():
