@@ -69,10 +69,7 @@ def _decode(data: bytes) -> str:
 def messages(text: str) -> list[str]:
     """The framed messages of a payload, each from its SOH on."""
     starts = [m.start() for m in re.finditer(SOH, text)]
-    return [
-        text[a : b if b is not None else len(text)]
-        for a, b in zip(starts, [*starts[1:], None], strict=True)
-    ]
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)][: len(starts)], strict=True)]
 
 
 def read(data: bytes, fmt: str) -> Document:
