@@ -22,6 +22,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from pipeline.evaluation import calibration
 from pipeline.text.classifier import SectionModel, default_model
 from pipeline.text.engine import enrich
 
@@ -60,22 +61,6 @@ def articles(data: Path) -> list[tuple[str, str]]:
             seen.add(text)
             out.append((topic, text))
     return out
-
-
-def ece(pairs: list[tuple[float, bool]]) -> tuple[float, list[tuple[float, float, float, int]]]:
-    """Expected calibration error over equal-width bins, and the table
-    (low edge, mean confidence, accuracy, count) of the non-empty bins."""
-    bins: dict[int, list[tuple[float, bool]]] = defaultdict(list)
-    for p, ok in pairs:
-        bins[min(BINS - 1, int(p * BINS))].append((p, ok))
-    total, error, table = len(pairs), 0.0, []
-    for b in sorted(bins):
-        rows = bins[b]
-        conf = sum(p for p, _ in rows) / len(rows)
-        acc = sum(ok for _, ok in rows) / len(rows)
-        error += len(rows) / total * abs(conf - acc)
-        table.append((b / BINS, conf, acc, len(rows)))
-    return error, table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{topic:<40} {total[topic]:>4} {right[topic] / total[topic]:>6.3f} "
             f"{top2[topic] / total[topic]:>6.3f}  {misses}"
         )
-    error, table = ece(pairs)
+    error, table = calibration(pairs, BINS)
     print(f"ECE ({BINS} bins) {error:.3f}; reliability (confidence bin: mean conf, right, n):")
     for low, conf, acc, count in table:
         print(f"  {low:.1f}-{low + 1 / BINS:.1f}: {conf:.3f} {acc:.3f} {count:>5}")

@@ -145,6 +145,7 @@ def _section(kicker: str | None, prediction: classifier.Prediction | None) -> Se
         confidence=round(confidence, 4),
         runner_up=runner_up,
         model=prediction.model if prediction is not None else None,
+        uncertain=source == "model" and prediction is not None and prediction.uncertain,
     )
 
 
