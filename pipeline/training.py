@@ -192,11 +192,9 @@ def export(estimator, path: Path, version: str, temperature: float = 1.0) -> Non
 def train(folder: Path = TRAIN_DIR, out: Path = MODEL_PATH, *, validate: bool = True) -> str:
     """Fit on every example, export to ``out``; returns the report text."""
     examples = load_examples(folder)
-    counts = Counter((e.label, e.language) for e in examples)
-    report = [
-        f"training data: {len(examples)} stories in {folder} "
-        f"({sum(c for (_, lang), c in counts.items() if lang == 'es')} Spanish)"
-    ]
+    counts = Counter(e.language for e in examples)
+    languages = ", ".join(f"{lang} {n}" for lang, n in counts.most_common())
+    report = [f"training data: {len(examples)} stories in {folder} ({languages})"]
     # The temperature is fitted out of fold even without the report: the shipped
     # model's confidence is the calibrated one.
     validation = calibrate(examples)
