@@ -66,11 +66,9 @@ def enrich(
     tokens = classifier_words(classifier_text(headline or "", body))
     model = classifier.default_model() if section_model == "shipped" else section_model
     prediction = model.predict_words(tokens) if model is not None else None
-    if layout.kicker is not None and _menu_item(
-        sections.kicker_label(lines[layout.kicker]) or "", layout, prediction
-    ):
+    if layout.kicker is not None and _menu_item(lines[layout.kicker], layout, prediction):
         kinds[layout.kicker], layout.kicker = "navigation", None
-    kicker = sections.kicker_label(lines[layout.kicker]) if layout.kicker is not None else None
+    kicker = lines[layout.kicker] if layout.kicker is not None else None  # as printed
     section = _section(kicker, prediction)
     dateline = _dateline(lines, layout, meta.received_at)
     return Story(

@@ -78,9 +78,11 @@ def kicker_topic(kicker: str) -> Topic | None:
     """The topic a kicker names, or None ("Politics" -> politics, "World" -> None).
 
     A compound kicker ("Science & Tech", "Business and Markets") names a topic
-    when all of its known parts agree on one.
+    when all of its known parts agree on one; a kicker is read as printed
+    ("| Política", "Wirtschaft 12:04", "Home > World > Politics", see
+    :func:`kicker_label`).
     """
-    key = _key(kicker)
+    key = _key(kicker_label(kicker) or kicker)
     topic = _KICKERS.get(key)
     if topic is not None or key in _NO_TOPIC:
         return topic

@@ -35,6 +35,10 @@ from pipeline.text import sections
         ("Science & Tech", "science and technology"),
         ("Business and Markets", "economy, business and finance"),
         ("Politics:", "politics"),
+        ("| Política", "politics"),
+        ("Wirtschaft 12:04", "economy, business and finance"),
+        ("Home > World > Politics", "politics"),
+        ("• Deportes", "sport"),
     ],
 )
 def test_kicker_names_topic(kicker, label):
