@@ -44,10 +44,13 @@ class Filters:
 def format_line(event: dict) -> str:
     """``21:04:05  v1     EFE      politics              Nur-Sultan       Kazakhstan ...``
 
-    The second column is the story's version, ``rep`` after it for an exact repeat."""
+    The second column is the story's version, ``rep`` after it for an exact repeat;
+    a section the model was unsure of is marked ``?politics``."""
     stamp = (event.get("processed_at") or "")[11:19]
     version = f"v{event.get('version') or '?'}" + (" rep" if event.get("duplicate") else "")
     section = (event.get("section") or {}).get("label") or "-"
+    if (event.get("section") or {}).get("uncertain"):
+        section = "?" + section  # the model's guess (older events carry no flag)
     place = (event.get("dateline") or {}).get("place") or "-"
     return (
         f"{stamp:8}  {version:<6} {(event.get('agency') or '-'):<8} {section[:28]:<28} "

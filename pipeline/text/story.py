@@ -66,6 +66,8 @@ class Section:
     confidence: float | None  # 1.0 from a kicker or the format, else the model's probability
     runner_up: RunnerUp | None  # the model's best other topic
     model: str | None  # version of the section model that was consulted
+    # the model decided with a calibrated probability under 0.5: a guess, not a fact
+    uncertain: bool = False
 
 
 @dataclass(slots=True)
