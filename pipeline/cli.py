@@ -108,6 +108,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from pipeline import training
 
+    if args.from_stream:
+        print(
+            training.train_from_stream(
+                settings_of(args), folder=Path(args.data), per_topic=args.per_topic
+            )
+        )
+        return 0
     print(training.train(Path(args.data), Path(args.out), validate=not args.no_cv))
     return 0
 
@@ -358,6 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         cmd_train,
         "rebuild the section classifier from labelled stories (needs scikit-learn)",
+        "Rebuild the section classifier from the labelled stories in --data. With "
+        "--from-stream, also from the stories on wires.enriched whose printed kicker "
+        "named their section (real labels, the newest --per-topic of each topic): the "
+        "model is written to WIRES_DATA_DIR/models/ and workers load it on their next "
+        "start.",
+        kafka=True,
     )
     train.add_argument(
         "--data",
@@ -372,6 +385,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the model (the one shipped in the package)",
     )
     train.add_argument("--no-cv", action="store_true", help="skip cross-validation")
+    train.add_argument(
+        "--from-stream",
+        action="store_true",
+        help="add the kicker-labelled stories of wires.enriched; model to WIRES_DATA_DIR/models/",
+    )
+    train.add_argument(
+        "--per-topic",
+        type=int,
+        default=300,
+        metavar="N",
+        help="stream stories kept per topic, the newest (300)",
+    )
 
     add("config", cmd_config, "print the effective settings (secrets masked)", kafka=True)
 

@@ -48,6 +48,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WIRES_BIND", "127.0.0.1", "Address the web servers bind to (loopback by default)."),
     Setting("WIRES_GROUP", "wires-enricher", "Consumer group (Faust app id) of the workers."),
     Setting("WIRES_DATA_DIR", ".wires", "Directory for worker state (Faust data dir)."),
+    Setting(
+        "WIRES_SECTION_MODEL",
+        "",
+        "Section model file (`.npz`) a worker loads at start; empty: the newest that"
+        " `train --from-stream` made in `WIRES_DATA_DIR/models/`, else the shipped one.",
+    ),
     Setting("WIRES_SESSION_TIMEOUT", "10.0", "Group session timeout, seconds (Kafka: 6 or more)."),
     Setting("WIRES_HEARTBEAT_INTERVAL", "1.0", "Group heartbeat interval, seconds."),
     Setting("WIRES_REBALANCE_TIMEOUT", "10.0", "Group rebalance timeout, seconds."),
@@ -106,6 +112,7 @@ class Settings:
     bind: str = "127.0.0.1"
     group: str = "wires-enricher"
     data_dir: str = ".wires"
+    section_model: str = ""
     session_timeout: float = 10.0
     heartbeat_interval: float = 1.0
     rebalance_timeout: float = 10.0

@@ -15,11 +15,14 @@ import hashlib
 import json
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import orjson
 
+from pipeline.config import Settings
 from pipeline.evaluation import Predictions, per_topic_table, reliability_table
 from pipeline.text import sections
 from pipeline.text.classifier import MODEL_FILE
@@ -192,9 +195,16 @@ def export(estimator, path: Path, version: str, temperature: float = 1.0) -> Non
 def train(folder: Path = TRAIN_DIR, out: Path = MODEL_PATH, *, validate: bool = True) -> str:
     """Fit on every example, export to ``out``; returns the report text."""
     examples = load_examples(folder)
+    return fit_and_export(examples, out, validate=validate, where=str(folder))[1]
+
+
+def fit_and_export(
+    examples: list[Example], out: Path, *, validate: bool = True, where: str = ""
+) -> tuple[str, str]:
+    """Fit on ``examples`` and write the model to ``out``: (its version, the report)."""
     counts = Counter(e.language for e in examples)
     languages = ", ".join(f"{lang} {n}" for lang, n in counts.most_common())
-    report = [f"training data: {len(examples)} stories in {folder} ({languages})"]
+    report = [f"training data: {len(examples)} stories in {where} ({languages})"]
     # The temperature is fitted out of fold even without the report: the shipped
     # model's confidence is the calibrated one.
     validation = calibrate(examples)
@@ -213,4 +223,88 @@ def train(folder: Path = TRAIN_DIR, out: Path = MODEL_PATH, *, validate: bool = 
         f"temperature {validation.temperature:.3f}, "
         f"{out.stat().st_size / 1e6:.2f} MB -> {out}"
     )
+    return version, "\n".join(report)
+
+
+# -- learning from the stream --------------------------------------------------------
+
+PER_TOPIC = 300  # kicker-labelled stories kept per topic, the newest
+
+
+def examples_from_events(events: Iterable[dict], per_topic: int = PER_TOPIC) -> list[Example]:
+    """Training examples from enriched events whose section a printed kicker decided:
+    each such story is a real label, free. One per story (its latest version), exact
+    repeats and kills left out, at most the newest ``per_topic`` of each topic."""
+    latest: dict[str, dict] = {}
+    for event in events:
+        section = event.get("section") or {}
+        if section.get("source") != "kicker" or section.get("label") not in sections.BY_LABEL:
+            continue
+        if event.get("duplicate") or event.get("pubstatus") in ("canceled", "withdrawn"):
+            continue
+        if not event.get("body"):
+            continue
+        latest[event.get("story_id") or event.get("id")] = event
+    by_topic: dict[str, list[Example]] = {}
+    for event in latest.values():
+        label = event["section"]["label"]
+        text = classifier_text(event.get("headline") or "", event["body"])
+        by_topic.setdefault(label, []).append(Example(text, label, event.get("language") or "en"))
+    kept = [e for label in sorted(by_topic) for e in by_topic[label][-per_topic:]]
+    return kept
+
+
+def read_enriched(settings: Settings, *, wait: float = 30.0) -> list[dict]:
+    """Every event on ``wires.enriched`` now (what retention still holds), to its end."""
+    from pipeline import tail, workarounds
+    from pipeline.config import TOPIC_ENRICHED
+
+    consumer, tps = tail.assign_all(settings, TOPIC_ENRICHED, wait=wait)
+    try:
+        ends = workarounds.end_offsets(consumer, tps, tansu=settings.tansu)
+        consumer.seek_to_beginning(*tps)
+        found: list[dict] = []
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    try:
+                        found.append(orjson.loads(record.value))
+                    except orjson.JSONDecodeError:
+                        continue
+        return found
+    finally:
+        consumer.close()
+
+
+def train_from_stream(
+    settings: Settings, *, folder: Path = TRAIN_DIR, per_topic: int = PER_TOPIC
+) -> str:
+    """Retrain on the shipped data plus the kicker-labelled stories of the stream; the
+    model goes to ``WIRES_DATA_DIR/models/`` and becomes the one workers load on their
+    next start (:mod:`pipeline.model_store`). Returns the report."""
+    from pipeline import model_store
+
+    streamed = examples_from_events(read_enriched(settings), per_topic)
+    counts = Counter(e.label for e in streamed)
+    report = [
+        f"from {settings.broker} wires.enriched: {len(streamed)} kicker-labelled stories"
+        + "".join(f"\n  {n:5d}  {label}" for label, n in sorted(counts.items()))
+    ]
+    if not streamed:
+        report.append("nothing to learn: no story with a kicker on the stream; no new model")
+        return "\n".join(report)
+    directory = model_store.models_dir(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = directory / "training.npz"
+    version, fitted = fit_and_export(
+        load_examples(folder) + streamed,
+        partial,
+        validate=False,
+        where=f"{folder} + the stream",
+    )
+    final = directory / f"{version}.npz"
+    partial.replace(final)
+    model_store.publish(settings, final)
+    report.append(fitted.replace(str(partial), str(final)))
+    report.append(f"workers load {version} when they next start (restart them to use it)")
     return "\n".join(report)

@@ -41,6 +41,7 @@ def run(settings: Settings) -> int:
     """Start a worker in the foreground until SIGTERM or Ctrl-C."""
     from faust.worker import Worker
 
+    from pipeline import model_store
     from pipeline.app import create_app
     from pipeline.metrics import PipelineMetrics, serve
 
@@ -50,6 +51,12 @@ def run(settings: Settings) -> int:
     # kafka-python serves only the topic checks here (Faust speaks aiokafka): while the
     # broker is away it logs every refused connection; the checks say what matters.
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    try:
+        version = model_store.load_for_worker(settings)
+    except RuntimeError as error:
+        log.error("%s", error)
+        return 2
+    log.info("section model %s", version)
     partitions = wait_for_topics(settings)
     log.info("topics ready on %s: %s", settings.broker, partitions)
     metrics = PipelineMetrics(

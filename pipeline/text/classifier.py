@@ -140,8 +140,26 @@ def _narrowest(values: np.ndarray) -> np.ndarray:
     return narrow if np.array_equal(narrow.astype(np.float64), values) else values
 
 
-@functools.cache
+_installed: SectionModel | None = None
+
+
+def install_model(model: SectionModel | None) -> None:
+    """Make ``model`` the one :func:`default_model` gives (None: the shipped one again).
+
+    A worker calls this once, before its first story, with a model retrained on the
+    stream (:mod:`pipeline.model_store`): a model changes on restart, never mid-stream.
+    """
+    global _installed
+    _installed = model
+
+
 def default_model() -> SectionModel | None:
+    """The installed model, else the one shipped in the package (None if untrained)."""
+    return _installed if _installed is not None else shipped_model()
+
+
+@functools.cache
+def shipped_model() -> SectionModel | None:
     """The model shipped in the package, or None if it has not been trained yet."""
     path = resources.files("pipeline.text").joinpath("data", MODEL_FILE)
     if not path.is_file():
