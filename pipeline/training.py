@@ -174,7 +174,9 @@ def calibrate(examples: list[Example]) -> CrossValidation:
 cross_validate = calibrate
 
 
-def export(estimator, path: Path, version: str, temperature: float = 1.0) -> None:
+def export(
+    estimator, path: Path, version: str, temperature: float = 1.0, languages: Iterable[str] = ()
+) -> None:
     """Write the fitted pipeline as plain arrays (see :mod:`pipeline.text.classifier`)."""
     vectorizer, model = estimator[0], estimator[-1]
     vocabulary = vectorizer.vocabulary_
@@ -189,6 +191,7 @@ def export(estimator, path: Path, version: str, temperature: float = 1.0) -> Non
         version=np.array(version),
         sublinear_tf=np.array(vectorizer.sublinear_tf),
         temperature=np.array(temperature, np.float64),
+        languages=np.array(sorted(set(languages)), dtype=str),
     )
 
 
@@ -217,7 +220,7 @@ def fit_and_export(
     with threadpool_limits(limits=1):
         estimator = make_estimator().fit([e.text for e in examples], [e.label for e in examples])
     version = f"sections-{_fingerprint(examples)}"
-    export(estimator, out, version, validation.temperature)
+    export(estimator, out, version, validation.temperature, (e.language for e in examples))
     report.append(
         f"model {version}: {len(estimator[0].vocabulary_)} features, "
         f"temperature {validation.temperature:.3f}, "

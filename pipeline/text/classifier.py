@@ -58,6 +58,11 @@ class SectionModel:
             self.intercept = data["intercept"].astype(np.float64)
             self.labels: tuple[str, ...] = tuple(data["labels"].tolist())
             self.version = str(data["version"])
+            # The languages of its training stories (None: a model exported before
+            # they were recorded): elsewhere its confidence means nothing.
+            self.languages: frozenset[str] | None = (
+                frozenset(data["languages"].tolist()) if "languages" in data.files else None
+            )
             self.sublinear_tf = bool(data["sublinear_tf"])
             # fitted out of fold at training time (an older export has none: 1)
             self.temperature = float(data["temperature"]) if "temperature" in data else 1.0
@@ -127,6 +132,10 @@ class SectionModel:
     def predict(self, text: str) -> Prediction:
         """Ranked labels for a text (headline and body, see ``classifier_text``)."""
         return self.predict_words(classifier_words(text))
+
+    def knows(self, language: str | None) -> bool:
+        """Whether the model was trained on stories in ``language`` (unknown: yes)."""
+        return self.languages is None or language is None or language in self.languages
 
     def predict_words(self, tokens: list[str]) -> Prediction:
         probabilities = self.probabilities(tokens).tolist()

@@ -69,7 +69,11 @@ def enrich(
     if layout.kicker is not None and _menu_item(lines[layout.kicker], layout, prediction):
         kinds[layout.kicker], layout.kicker = "navigation", None
     kicker = lines[layout.kicker] if layout.kicker is not None else None  # as printed
-    section = _section(kicker, prediction)
+    story_language = language.script_language(
+        (headline or "") + " " + (body[0] if body else "")
+    ) or language.detect_words(tokens)
+    foreign = model is not None and not model.knows(story_language)
+    section = _section(kicker, prediction, foreign=foreign)
     dateline = _dateline(lines, layout, meta.received_at)
     return Story(
         id=story_id(layout.agency, dateline.text, headline, body),
@@ -82,8 +86,7 @@ def enrich(
         processed_at=iso_utc(now or dt.datetime.now(dt.UTC)),
         source=Source(meta.feed, meta.original_id, meta.path),
         agency=layout.agency,
-        language=language.script_language((headline or "") + " " + (body[0] if body else ""))
-        or language.detect_words(tokens),
+        language=story_language,
         section=section,
         headline=headline,
         byline=lines[layout.byline] if layout.byline is not None else None,
@@ -120,9 +123,13 @@ def _menu_item(
     return dict(prediction.ranked).get(topic.label, 0.0) < _MENU_ITEM_MAX_P
 
 
-def _section(kicker: str | None, prediction: classifier.Prediction | None) -> Section:
+def _section(
+    kicker: str | None, prediction: classifier.Prediction | None, *, foreign: bool = False
+) -> Section:
     """The kicker's topic when it names one, else the model's; the model's best other
-    topic as runner-up either way."""
+    topic as runner-up either way. The model's answer is uncertain below its threshold,
+    and always in a language it was not trained on (``foreign``): there it is
+    confident about word shapes it never learned, not about the story."""
     topic = sections.kicker_topic(kicker) if kicker else None
     if topic is None and prediction is None:
         return Section(None, None, kicker, None, None, None, None)
@@ -143,7 +150,9 @@ def _section(kicker: str | None, prediction: classifier.Prediction | None) -> Se
         confidence=round(confidence, 4),
         runner_up=runner_up,
         model=prediction.model if prediction is not None else None,
-        uncertain=source == "model" and prediction is not None and prediction.uncertain,
+        uncertain=source == "model"
+        and prediction is not None
+        and (prediction.uncertain or foreign),
     )
 
 

@@ -158,3 +158,42 @@ def test_shipped_model_is_what_training_on_the_data_gives(tmp_path):
                 assert np.allclose(a, b, rtol=0, atol=1e-6), f"{name}: run `make train`"
             else:
                 assert (a == b).all(), f"{name}: run `make train` and commit the model"
+
+
+FOREIGN = {
+    "pl": (
+        "Rada miasta przyjęła nowy plan budżetu na przyszły rok\n\n"
+        "WROCŁAW, 3 marca (PAP) - Rada miasta przyjęła we wtorek plan budżetu, który "
+        "przewiduje więcej pieniędzy na szkoły i drogi. Radni dyskutowali o nim przez "
+        "cały dzień, a opozycja głosowała przeciw, ponieważ jej zdaniem plan jest zbyt "
+        "kosztowny dla mieszkańców.\n"
+    ),
+    "tr": (
+        "Belediye meclisi yeni bütçe planını kabul etti\n\n"
+        "İZMİR, 3 Mart (AA) - Belediye meclisi salı günü gelecek yılın bütçe planını kabul "
+        "etti. Plan okullar ve yollar için daha fazla para öngörüyor ve muhalefet bu "
+        "planın halk için çok pahalı olduğunu söyleyerek karşı oy kullandı.\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(FOREIGN))
+def test_a_language_the_model_never_saw_is_never_a_confident_section(lang):
+    """Issue 14: in a language it was not trained on the model answers from word
+    shapes it never learned; the event marks that answer uncertain, whatever its score."""
+    model = default_model()
+    assert model.languages is not None and lang not in model.languages
+    story = enrich(FOREIGN[lang])
+    assert story.language == lang
+    assert story.section.source == "model" and story.section.uncertain
+
+
+def test_a_language_the_model_knows_keeps_its_calibrated_answer():
+    story = enrich(
+        "Parliament passes budget after late-night vote\n\n"
+        "LONDON, March 3 (Reuters) - Parliament passed the government's budget bill on "
+        "Tuesday after a late-night vote, with opposition parties voting against the "
+        "spending plans and ministers saying the coalition would hold.\n"
+    )
+    assert story.language == "en" and story.section.label == "politics"
+    assert not story.section.uncertain
