@@ -1,0 +1,229 @@
+"""Issue 16 in headless Chromium: version badges, versions grouped by story, the story
+view's section and source, search, and the layout at 1024 px and 390 px.
+
+The events are published on ``wires.enriched`` as the version agent would (numbers,
+pubstatus, signals, ``duplicate``), and only the dashboard runs: what is tested is
+what an editor sees of them. Screenshots go to the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from kafka import KafkaProducer
+from playwright.sync_api import expect
+from web_processes import Child
+
+from pipeline.broker import KafkaBroker
+from pipeline.config import TOPIC_ENRICHED, Settings
+
+COCOA = "Cocoa futures hit record as rains soak the Ivory Coast harvest"
+BRIDGE = "City council approves the new river bridge after a decade of debate"
+TEA = "Tea prices steady at the weekly Mombasa auction"
+LONG = (
+    "Fishermen in the northern lagoon say the new seasonal quota leaves them with too "
+    "few weeks at sea to pay for boats, nets and the diesel they need"
+)
+
+
+def event(
+    n: int,
+    story: str,
+    headline: str,
+    *,
+    version: int = 1,
+    pubstatus: str = "usable",
+    signals: tuple[str, ...] = (),
+    duplicate: bool = False,
+    agency: str = "Reuters",
+    place: str = "Abidjan",
+    section: str = "economy, business and finance",
+) -> dict[str, Any]:
+    return {
+        "schema": "wires.enriched/1",
+        "id": f"{n:024x}",
+        "story_id": story,
+        "version": version,
+        "pubstatus": pubstatus,
+        "signals": list(signals),
+        "duplicate": duplicate,
+        "received_at": f"2026-12-07T21:0{n % 10}:00.000Z",
+        "processed_at": f"2026-12-07T21:0{n % 10}:01.000Z",
+        "source": {"feed": "newsdesk-test", "original_id": f"story-{n}.txt", "path": None},
+        "agency": agency,
+        "language": "en",
+        "section": {
+            "label": section,
+            "code": "medtop:04000000",
+            "kicker": None,
+            "source": "model",
+            "confidence": 0.41,
+            "runner_up": {"label": "arts, culture and entertainment", "confidence": 0.22},
+            "model": "sections-7",
+        },
+        "headline": headline,
+        "byline": None,
+        "dateline": {"text": f"{place}, Dec 7 ({agency})", "place": place, "date": "12-07"},
+        "body": [f"Body of story {n}."],
+        "editor_codes": [],
+        "blocks": [{"kind": "headline", "text": headline, "why": "shape"}],
+        "word_count": 4,
+    }
+
+
+EVENTS = [
+    event(1, "cocoa", COCOA),
+    event(2, "bridge", BRIDGE, agency="AP", place="Bilbao", section="politics"),
+    event(3, "cocoa", f"UPDATE 1-{COCOA}", version=2, signals=("update",)),
+    event(4, "tea", TEA, agency="AFP", place="Mombasa"),
+    event(5, "bridge", f"CORRECTED-{BRIDGE}", version=2, signals=("correction",), agency="AP"),
+    event(6, "cocoa", f"KILL - {COCOA}", version=3, pubstatus="withdrawn", section="arts"),
+    {**event(4, "tea", TEA, agency="AFP", place="Mombasa"), "duplicate": True},
+    event(7, "lagoon", LONG, agency="EFE", place="Aveiro", section="environment"),
+]
+
+
+def publish(broker: KafkaBroker, values: list[dict[str, Any]]) -> None:
+    """On wires.enriched, keyed by story id as the version agent publishes."""
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    for value in values:
+        producer.send(TOPIC_ENRICHED, orjson.dumps(value), key=value["story_id"].encode())
+    producer.flush(30)
+    producer.close(5)
+
+
+@pytest.fixture
+def dashboard_url(
+    broker: KafkaBroker, broker_settings: Settings, children: list[Child], tmp_path: Path
+) -> str:
+    publish(broker, EVENTS)
+    env = {**broker.client_env(), "WIRES_DASHBOARD_PORT": "0", "WIRES_LOG_LEVEL": "info"}
+    dashboard = Child("dashboard", ["dashboard"], env, tmp_path)
+    children.append(dashboard)
+    return dashboard.wait_for(r"dashboard on (http://127\.0\.0\.1:(\d+)/)").group(1)
+
+
+def group(page: Any, story: str) -> Any:
+    return page.locator(f'#rows tr[data-story-id="{story}"]')
+
+
+@pytest.mark.browser
+@pytest.mark.broker
+@pytest.mark.timeout(180)
+def test_badges_and_versions_grouped_by_story(
+    broker: KafkaBroker, dashboard_url: str, browser_page: Any, tmp_path: Path
+) -> None:
+    page = browser_page
+    page.goto(dashboard_url)
+    rows = page.locator("#rows tr")
+    expect(rows).to_have_count(4)  # four stories; earlier versions folded away
+    expect(group(page, "tea").locator(".badge-repeat")).to_have_text("REPEAT")
+
+    cocoa = group(page, "cocoa")
+    expect(cocoa).to_have_count(1)
+    head = cocoa.first
+    expect(head).to_have_attribute("data-version", "3")  # the latest on top
+    expect(head.locator(".badge")).to_have_text(["KILLED"])
+    expect(head).to_have_class(re.compile(r"\bkilled\b"))
+    line = head.locator(".headline-text").evaluate(
+        "node => getComputedStyle(node).textDecorationLine"
+    )
+    assert "line-through" in line
+    toggle = head.locator(".versions-toggle")
+    expect(toggle).to_contain_text("2 earlier")
+    expect(group(page, "bridge").first.locator(".badge")).to_have_text(["CORRECTION"])
+    assert group(page, "lagoon").first.locator(".badge").count() == 0
+
+    toggle.click()
+    expect(cocoa).to_have_count(3)
+    expect(cocoa.nth(1)).to_have_attribute("data-version", "2")
+    expect(cocoa.nth(1).locator(".badge-update")).to_have_text("UPDATE 1")
+    expect(cocoa.nth(2)).to_have_attribute("data-version", "1")
+    for i in range(3):  # a kill strikes the whole story through
+        expect(cocoa.nth(i)).to_have_class(re.compile(r"\bkilled\b"))
+    expect(cocoa.nth(1)).to_have_class(re.compile(r"\bearlier\b"))
+    page.screenshot(path=str(tmp_path / "versions.png"), full_page=True)
+
+    # The story view: badges, version, the section's confidence and source, versions.
+    head.locator(".headline-text").click()
+    expect(page.locator("#story-view")).to_be_visible()
+    expect(page.locator("#story-badges")).to_contain_text("version 3")
+    expect(page.locator("#story-badges .badge-killed")).to_have_text("KILLED")
+    expect(page.locator("#story-section")).to_have_text(
+        "Section: arts · from the model, 41 % sure "
+        "(runner-up: arts, culture and entertainment, 22 %) · model sections-7"
+    )
+    expect(page.locator("#story-source")).to_contain_text("feed newsdesk-test")
+    expect(page.locator("#story-source")).to_contain_text("received 2026-12-07T21:06:00.000Z")
+    versions = page.locator("#story-versions li")
+    expect(versions).to_have_count(3)
+    expect(versions.first).to_have_class("current")
+    expect(page.locator("#story-view")).to_have_class("story-view killed")
+    page.screenshot(path=str(tmp_path / "story-view-killed.png"), full_page=True)
+    versions.nth(2).locator("a").click()  # the original, one click away
+    expect(page.locator("#story-headline")).to_have_text(COCOA)
+    expect(page.locator("#story-badges")).to_contain_text("version 1")
+    page.keyboard.press("Escape")
+    expect(page.locator("#story-view")).to_be_hidden()
+
+    # Search over headline, place and agency.
+    search = page.locator("#search")
+    search.fill("mombasa")  # a place
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-story-id", "tea")
+    search.fill("ap")  # agency AP, and "approves" in a headline: one story either way
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-story-id", "bridge")
+    search.fill("record as rains")  # words of a headline
+    expect(rows).to_have_count(3)  # the cocoa story, still unfolded
+    page.click("#filter-clear")
+    expect(search).to_have_value("")
+    expect(rows).to_have_count(6)
+
+    # A new version arriving live: its story moves to the top, the update on top of it.
+    publish(broker, [event(8, "lagoon", f"UPDATE 1-{LONG}", version=2, agency="EFE")])
+    expect(rows.first).to_have_attribute("data-story-id", "lagoon")
+    expect(rows.first).to_have_attribute("data-version", "2")
+    expect(rows.first.locator(".badge-update")).to_have_text("UPDATE 1")
+    expect(rows.first.locator(".versions-toggle")).to_contain_text("1 earlier")
+    expect(rows).to_have_count(6)
+
+
+@pytest.mark.browser
+@pytest.mark.broker
+@pytest.mark.timeout(180)
+def test_layout_at_1024_and_390_px(dashboard_url: str, browser_page: Any, tmp_path: Path) -> None:
+    page = browser_page
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(dashboard_url)
+    rows = page.locator("#rows tr")
+    expect(rows).to_have_count(4)
+    lagoon = group(page, "lagoon").first.locator(".c-headline")
+    box = lagoon.bounding_box()
+    assert box is not None and box["width"] >= 400, box  # was about 12 characters
+    assert lagoon.get_attribute("title") == LONG  # the whole headline on hover
+    assert group(page, "lagoon").first.locator(".c-place").get_attribute("title") == "Aveiro"
+    page.screenshot(path=str(tmp_path / "dashboard-1024.png"), full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(rows).to_have_count(4)
+    sideways = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,"
+        " document.querySelector('.table-wrap').scrollWidth,"
+        " document.querySelector('.table-wrap').clientWidth]"
+    )
+    assert sideways[0] <= sideways[1] and sideways[2] <= sideways[3], sideways
+    box = lagoon.bounding_box()
+    assert box is not None and box["width"] >= 180, box
+    assert box["x"] + box["width"] <= 390
+    assert lagoon.get_attribute("title") == LONG
+    page.screenshot(path=str(tmp_path / "dashboard-390.png"), full_page=True)
+    group(page, "cocoa").first.locator(".headline-text").click()
+    expect(page.locator("#story-section")).to_be_visible()
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, width
+    page.screenshot(path=str(tmp_path / "story-390.png"), full_page=True)
