@@ -52,12 +52,23 @@ class FeedReport:
     sent: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_sent: int = 0  # stories left when the run was interrupted (Ctrl-C, SIGTERM)
+    acknowledged: list[str] = field(default_factory=list)  # names of the sent ones
+    # What the pipeline made of the sent ones (feed --wait): None when not asked.
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    published: int | None = None
+    unheard: int = 0  # sent, but neither published nor rejected within the wait
 
     def summary(self) -> str:
         text = f"sent {self.sent}, failed {len(self.failed)}"
         if self.not_sent:
             text += f", interrupted: {self.not_sent} not sent"
-        return text + "".join(f"\n  {name}: {reason}" for name, reason in self.failed)
+        text += "".join(f"\n  {name}: {reason}" for name, reason in self.failed)
+        if self.published is not None:
+            text += f"\npublished {self.published}, rejected {len(self.rejected)}"
+            if self.unheard:
+                text += f", no word yet on {self.unheard} (is a worker running?)"
+            text += "".join(f"\n  {name}: {reason}" for name, reason in self.rejected)
+        return text
 
 
 # Seconds a feed waits for ``wires.raw`` to be created (by a worker or the topic job).
@@ -177,6 +188,7 @@ def feed(
         try:
             future.get(timeout=timeout)  # type: ignore[attr-defined]
             report.sent += 1
+            report.acknowledged.append(name)
         except KafkaError as error:
             report.failed.append((name, f"{NOT_ACKNOWLEDGED}: {error}"))
     return report
