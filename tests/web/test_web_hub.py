@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import orjson
+
+from pipeline import events
 from pipeline.web.hub import HEADLINE_CHARS, Hub, percentile, summarise
+from pipeline.web.rejects import Rejects
 
 NOW = dt.datetime(2024, 6, 4, 9, 30, 0, tzinfo=dt.UTC).timestamp()
 
@@ -183,3 +187,25 @@ def test_an_exact_repeat_badges_the_row_it_repeats_a_redelivery_does_not() -> No
     (row,) = h.take_pending(10)
     assert row["id"] == story(1)["id"] and row["badges"] == [["repeat", "REPEAT"]]
     assert row["repeats"] == 1 and len(h) == 1
+
+
+def test_rejects_keep_each_dead_letter_once_summarised() -> None:
+    letter = orjson.loads(
+        events.encode(
+            events.DeadLetter.of(
+                events.BadMessage(events.EMPTY, "empty message"),
+                b" ",
+                topic="wires.raw",
+                partition=1,
+                offset=5,
+            )
+        )
+    )
+    rejects = Rejects(capacity=2)
+    assert rejects.add([letter, letter, "junk"]) == 1
+    assert rejects.add([{**letter, "offset": 6}, {**letter, "offset": 7}]) == 2
+    assert rejects.total == 3
+    assert [r["where"] for r in rejects.recent()] == ["wires.raw[1]@6", "wires.raw[1]@7"]
+    assert [r["id"] for r in rejects.take_pending()] == ["wires.raw[1]@6", "wires.raw[1]@7"]
+    assert rejects.take_pending() == []
+    assert "payload_base64" not in rejects.recent()[0]

@@ -1,7 +1,8 @@
 """Issue 16 in headless Chromium: version badges, versions grouped by story, the story
-view's section and source, search, and the layout at 1024 px and 390 px.
+view's section and source, search, the layout at 1024 px and 390 px, and the view of
+rejected stories (dead letters).
 
-The events are published on ``wires.enriched`` as the version agent would (numbers,
+The events are published on ``wires.enriched`` (``wires.deadletter``) as the worker would (numbers,
 pubstatus, signals, ``duplicate``), and only the dashboard runs: what is tested is
 what an editor sees of them. Screenshots go to the test's tmp dir.
 """
@@ -18,8 +19,9 @@ from kafka import KafkaProducer
 from playwright.sync_api import expect
 from web_processes import Child
 
+from pipeline import events, feed
 from pipeline.broker import KafkaBroker
-from pipeline.config import TOPIC_ENRICHED, Settings
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, Settings
 
 COCOA = "Cocoa futures hit record as rains soak the Ivory Coast harvest"
 BRIDGE = "City council approves the new river bridge after a decade of debate"
@@ -227,3 +229,85 @@ def test_layout_at_1024_and_390_px(dashboard_url: str, browser_page: Any, tmp_pa
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, width
     page.screenshot(path=str(tmp_path / "story-390.png"), full_page=True)
+
+
+def dead_letter(payload: bytes, reason: str, message: str, name: str, n: int) -> dict[str, Any]:
+    head = feed.headers(feed="desk", received_at=None, path=f"/in/{name}", original_id=name)
+    letter = events.DeadLetter.of(
+        events.BadMessage(reason, message),
+        payload,
+        topic="wires.raw",
+        partition=0,
+        offset=n,
+        headers=head,
+    )
+    return orjson.loads(events.encode(letter))
+
+
+@pytest.mark.browser
+@pytest.mark.broker
+@pytest.mark.timeout(180)
+def test_the_dead_letter_view(
+    broker: KafkaBroker,
+    broker_settings: Settings,
+    children: list[Child],
+    browser_page: Any,
+    tmp_path: Path,
+) -> None:
+    hostile = f'<img src=x onerror="window.__xss=1"> \x1b[31mred\x1b[0m {"word " * 60}'.encode()
+    letters = [
+        dead_letter(b"\x00\x01PK\x03\x04" * 100, "undecodable", "binary data", "report.docx", 1),
+        dead_letter(hostile, "engine_error", "<script>window.__xss=1</script>", "odd.txt", 2),
+    ]
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    for letter in letters:  # each delivered twice (at least once): shown once
+        for _ in range(2):
+            producer.send(TOPIC_DEADLETTER, orjson.dumps(letter), key=b"in-order")
+    producer.flush(30)
+    producer.close(5)
+    env = {**broker.client_env(), "WIRES_DASHBOARD_PORT": "0", "WIRES_LOG_LEVEL": "info"}
+    dashboard = Child("dashboard", ["dashboard"], env, tmp_path)
+    children.append(dashboard)
+    url = dashboard.wait_for(r"dashboard on (http://127\.0\.0\.1:(\d+)/)").group(1)
+    page = browser_page
+    page.goto(url)
+    button = page.locator("#rejects-open")
+    expect(page.locator("#rejects-count")).to_have_text("2")
+    expect(button).to_have_class(re.compile(r"\bhas-rejects\b"))
+    expect(page.locator("#status")).to_have_attribute("data-state", "live")
+    button.click()
+    view = page.locator("#rejects-view")
+    expect(view).to_be_visible()
+    rows = page.locator("#rejects-rows tr")
+    expect(rows).to_have_count(2)
+    newest, oldest = rows.nth(0), rows.nth(1)
+    expect(newest.locator(".r-reason")).to_have_text("engine_error")
+    expect(newest.locator(".r-name")).to_have_text("odd.txt")
+    expect(newest.locator(".r-name")).to_have_attribute("title", "/in/odd.txt")
+    expect(newest.locator(".error")).to_have_text("<script>window.__xss=1</script>")
+    expect(newest.locator(".preview")).to_contain_text(
+        '<img src=x onerror="window.__xss=1"> red word'
+    )
+    expect(oldest.locator(".r-feed")).to_have_text("desk")
+    expect(oldest.locator(".preview")).to_have_text("(binary, 600 bytes)")
+    expect(oldest.locator(".r-size")).to_have_text("600 B")
+    assert page.locator("#rejects-view img, #rejects-view script").count() == 0
+    assert page.evaluate("typeof window.__xss") == "undefined"
+    page.screenshot(path=str(tmp_path / "rejected.png"), full_page=True)
+
+    # One more, live: on top, counted once (a push may repeat what the snapshot gave).
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
+    producer.send(TOPIC_DEADLETTER, orjson.dumps(dead_letter(b"", "empty", "empty", "e.txt", 3)))
+    producer.flush(30)
+    producer.close(5)
+    expect(page.locator("#rejects-count")).to_have_text("3")
+    expect(rows).to_have_count(3)
+    expect(rows.first.locator(".r-name")).to_have_text("e.txt")
+    expect(rows.first.locator(".preview")).to_have_text("(empty)")
+    newest, oldest = rows.nth(1), rows.nth(2)
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(oldest.locator(".preview")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(tmp_path / "rejected-390.png"), full_page=True)
+    page.keyboard.press("Escape")
+    expect(view).to_be_hidden()

@@ -49,7 +49,25 @@
     sseOpen: false,
     everOpen: false,
     broker: "unknown",
+    rejects: [],              // summarised dead letters, newest first
   };
+
+  const REJECTS_KEEP = 500;
+
+  // A push can repeat rows the snapshot just gave (both are taken from the same
+  // moment on the server): rows are kept once by id.
+  function addRejects(rows, replace) {
+    const fresh = (Array.isArray(rows) ? rows : []).filter((r) => r && typeof r === "object");
+    const all = replace ? fresh.reverse() : [...fresh.reverse(), ...state.rejects];
+    const seen = new Set();
+    state.rejects = all.filter((r) => {
+      const id = String(r.id);
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    }).slice(0, REJECTS_KEEP);
+    if (!$("rejects-view").hidden) renderRejects();
+  }
 
   const groupOf = (row) => (typeof row.story_id === "string" && row.story_id) || row.id;
 
@@ -143,7 +161,12 @@
       try { data = JSON.parse(message.data); } catch (err) { return; }
       handler(data);
     });
-    on("snapshot", (data) => { replaceRows(data.stories); setStats(data.stats); });
+    on("snapshot", (data) => {
+      replaceRows(data.stories);
+      addRejects(data.deadletters, true);
+      setStats(data.stats);
+    });
+    on("deadletters", (rows) => addRejects(rows, false));
     on("stories", (rows) => addRows(Array.isArray(rows) ? rows : []));
     on("stats", setStats);
   }
@@ -368,6 +391,9 @@
     updateOptions("section", s.sections);
     updateOptions("agency", s.agencies);
     updateOptions("language", s.languages);
+    const rejected = Number(s.rejected || 0);
+    $("rejects-count").textContent = rejected.toLocaleString();
+    $("rejects-open").classList.toggle("has-rejects", rejected > 0);
     drawBars($("rate-chart"), rate);
     drawLatency($("latency-chart"), state.latencyHistory);
   }
@@ -488,6 +514,27 @@
 
   // -- one story -----------------------------------------------------------------------
 
+  function renderRejects() {
+    const frag = document.createDocumentFragment();
+    for (const row of state.rejects) {
+      const tr = el("tr");
+      tr.dataset.reason = str(row.reason);
+      const time = str(row.time);
+      const when = el("td", "r-time", time.slice(11, 19));
+      when.title = time;
+      const what = el("td", "r-what");
+      what.append(el("span", "error", str(row.error)), el("span", "preview", str(row.preview)));
+      what.title = str(row.where) ? `original at ${str(row.where)}` : "";
+      const name = el("td", "r-name", str(row.name) || "–");
+      name.title = str(row.path) || str(row.name);
+      tr.append(when, el("td", "r-reason", str(row.reason)), el("td", "r-feed", str(row.feed) || "–"),
+                name, el("td", "r-size", typeof row.bytes === "number" ? `${row.bytes} B` : "–"), what);
+      frag.append(tr);
+    }
+    $("rejects-rows").replaceChildren(frag);
+    $("rejects-empty").hidden = state.rejects.length > 0;
+  }
+
   function storyIdFromHash() {
     const match = /^#story\/(.+)$/.exec(location.hash);
     if (!match) return null;
@@ -499,6 +546,12 @@
   async function showStoryFromHash() {
     const id = storyIdFromHash();
     const view = $("story-view");
+    const rejects = location.hash === "#rejected";
+    $("rejects-view").hidden = !rejects;
+    if (rejects) {
+      renderRejects();
+      $("rejects-close").focus();
+    }
     if (id === null) {
       view.hidden = true;
       return;
@@ -647,7 +700,7 @@
   }
 
   function closeStory() {
-    if (storyIdFromHash() !== null) {
+    if (storyIdFromHash() !== null || location.hash === "#rejected") {
       history.pushState(null, "", location.pathname + location.search);
       showStoryFromHash();
     }
@@ -685,6 +738,8 @@
       if (!state.paused) { state.fullRender = true; schedule(); }
     });
     $("story-close").addEventListener("click", closeStory);
+    $("rejects-close").addEventListener("click", closeStory);
+    $("rejects-view").addEventListener("click", (e) => { if (e.target.id === "rejects-view") closeStory(); });
     $("story-view").addEventListener("click", (e) => { if (e.target.id === "story-view") closeStory(); });
     document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeStory(); });
     window.addEventListener("hashchange", showStoryFromHash);
