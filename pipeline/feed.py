@@ -27,7 +27,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 from tqdm import tqdm
 
-from pipeline import events, topics
+from pipeline import events, topics, writers
 from pipeline.config import TOPIC_RAW, Settings
 from pipeline.text.story import iso_utc
 
@@ -241,8 +241,13 @@ def _send_one(
 class DropFolder:
     """Watch a folder: send each new file, then file it under ``done/`` or ``failed/``.
 
-    A file is picked up once it has not changed for ``settle`` seconds, so a
-    writer that is still copying it is not cut short.
+    A file is read only once it is complete: its size and modification time the
+    same at two scans in a row, unchanged for ``settle`` seconds, and open for
+    writing by no process (:func:`pipeline.writers.being_written`). A writer that
+    pauses (a slow network copy) kept the file open, or, closing and reopening it,
+    pauses less than ``settle``; a file moved in by a rename from the same disk is
+    complete when it appears. A file read early used to be sent half, and its rest became
+    a second story.
     """
 
     def __init__(
@@ -252,7 +257,7 @@ class DropFolder:
         *,
         feed_name: str | None = None,
         poll: float = 0.5,
-        settle: float = 1.0,
+        settle: float = 2.0,
         timeout: float = 30.0,
     ) -> None:
         self.folder = folder
@@ -263,17 +268,25 @@ class DropFolder:
         self.timeout = timeout
         self.report = FeedReport()
         self.stopping = threading.Event()
+        self._seen: dict[str, tuple[int, int]] = {}  # name -> (size, mtime_ns) last scan
         for sub in (DONE, FAILED):
             (folder / sub).mkdir(parents=True, exist_ok=True)
 
     def ready_files(self) -> list[Path]:
+        """The complete files (see the class), oldest name first."""
         now = time.time()
-        files = []
+        seen, self._seen = self._seen, {}
+        candidates = []
         for entry in os.scandir(self.folder):
-            settled = entry.is_file() and now - entry.stat().st_mtime >= self.settle
-            if settled and not entry.name.startswith("."):
-                files.append(Path(entry.path))
-        return sorted(files)
+            if entry.name.startswith(".") or not entry.is_file():
+                continue
+            stat = entry.stat()
+            shape = (stat.st_size, stat.st_mtime_ns)
+            self._seen[entry.name] = shape
+            if seen.get(entry.name) == shape and now - stat.st_mtime >= self.settle:
+                candidates.append(Path(entry.path))
+        busy = writers.being_written(candidates)
+        return sorted(path for path in candidates if path not in busy)
 
     def run_once(self) -> int:
         """Send what is ready and file it; returns how many files were handled."""

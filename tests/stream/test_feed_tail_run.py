@@ -383,3 +383,42 @@ def test_feed_waits_for_the_pipeline_and_names_its_rejects_tail_shows_them(broke
         assert all(ord(c) >= 32 for c in "".join(lines))
     finally:
         worker.stop()
+
+
+def test_a_slow_writer_s_file_is_sent_once_whole(broker, tmp_path):
+    """Issue 16: a file written with a pause over a second became two stories. Two slow
+    writers: one keeps the file open through its pause, one closes it and appends."""
+    from pipeline import feed
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    story = harness.SAMPLES[0].read_bytes()
+    half = len(story) // 2
+    producer = harness.producer(broker.bootstrap)
+    folder = feed.DropFolder(inbox, producer, feed_name="slow")
+    runner = threading.Thread(target=folder.run, daemon=True)
+    runner.start()
+    try:
+        with (inbox / "kept-open.txt").open("wb") as kept:
+            kept.write(story[:half])
+            kept.flush()
+            time.sleep(2.5)  # longer than the settle time: only the open file tells
+            kept.write(story[half:])
+        (inbox / "reopened.txt").write_bytes(story[:half])
+        time.sleep(1.5)  # a shell's `cat part >> file` after a pause under the settle time
+        with (inbox / "reopened.txt").open("ab") as reopened:
+            reopened.write(story[half:])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(inbox.glob("*.txt")):
+            time.sleep(0.1)
+    finally:
+        folder.stop()
+        runner.join(30)
+        producer.close(10)
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["kept-open.txt", "reopened.txt"]
+    records = raw_messages(broker.bootstrap, 3, timeout=5)  # a third would be a split
+    assert sorted(dict(r.headers)["wires-id"].decode() for r in records) == [
+        "kept-open.txt",
+        "reopened.txt",
+    ]
+    assert all(r.value == story for r in records)
