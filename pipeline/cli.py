@@ -171,7 +171,9 @@ def cmd_feed(args: argparse.Namespace) -> int:
             # kafka-python logs each (re)connect and failed retry, several a second
             # while the broker is away: the folder's own lines say what matters.
             logging.getLogger("kafka").setLevel(logging.ERROR)
-            folder = feed.DropFolder(Path(args.watch), producer, feed_name=args.feed)
+            folder = feed.DropFolder(
+                Path(args.watch), producer, feed_name=args.feed, settings=settings
+            )
             try:
                 report = folder.run()
             except KeyboardInterrupt:
@@ -394,8 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
         "send raw stories to wires.raw: files, folders, stdin, a drop folder",
         "Send each PATH (a file; a folder: its files; '-': stdin) as one raw story and "
         "print a summary of sent/failed. With --watch DIR, send every file dropped into "
-        "DIR and move it to DIR/done/ once the broker acknowledged it (DIR/failed/ if "
-        "refused).",
+        "DIR and move it to DIR/done/ once the broker acknowledged it (DIR/failed/ with a "
+        ".error note if refused, or rejected by the worker later).",
         kafka=True,
     )
     feed.add_argument("paths", nargs="*", metavar="PATH|DIR|-")

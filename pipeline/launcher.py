@@ -116,7 +116,7 @@ def run(
         if feed_samples:
             report = feed.feed([str(samples_dir())], producer, feed_name="samples", progress=None)
             print(f"fed the sample wires: {report.summary()}", file=out, flush=True)
-        drop = feed.DropFolder(inbox, producer, feed_name="inbox")
+        drop = feed.DropFolder(inbox, producer, feed_name="inbox", settings=settings)
         watcher = threading.Thread(target=drop.run, name="drop-folder", daemon=True)
         watcher.start()
         stack.callback(watcher.join, 10)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from kafka import TopicPartition
@@ -34,19 +35,38 @@ class Outcome:
 
 
 class Outcomes:
-    """A group-less consumer at the current end of both output topics (see module)."""
+    """A group-less consumer at the current end of both output topics (see module);
+    ``stories=False``: of ``wires.deadletter`` only (rejects are all a drop folder
+    needs to hear of, and the stories are the bulk of the traffic)."""
 
-    def __init__(self, settings: Settings, *, topic_wait: float = 10.0) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        topic_wait: float = 10.0,
+        stories: bool = True,
+        since_ms: int | None = None,
+        **options: Any,
+    ) -> None:
+        """From the topics' current end, or from ``since_ms`` (epoch milliseconds, by
+        message time) when given; ``options``: kafka-python consumer options."""
         self.consumer, letters = tail.assign_all(
-            settings, TOPIC_DEADLETTER, wait=topic_wait, client_id="wires-feed-outcomes"
+            settings,
+            TOPIC_DEADLETTER,
+            wait=topic_wait,
+            **{"client_id": "wires-feed-outcomes", **options},
         )
         try:
-            stories = self.consumer.partitions_for_topic(TOPIC_ENRICHED) or set()
-            tps = [*letters, *(TopicPartition(TOPIC_ENRICHED, p) for p in sorted(stories))]
+            parts = (self.consumer.partitions_for_topic(TOPIC_ENRICHED) if stories else None) or ()
+            tps = [*letters, *(TopicPartition(TOPIC_ENRICHED, p) for p in sorted(parts))]
             self.consumer.assign(tps)
             ends = workarounds.end_offsets(self.consumer, tps, tansu=settings.tansu)
+            since = {}
+            if since_ms is not None:
+                since = self.consumer.offsets_for_times(dict.fromkeys(tps, since_ms))
             for tp, offset in ends.items():
-                self.consumer.seek(tp, offset)
+                found = since.get(tp)
+                self.consumer.seek(tp, offset if found is None else min(found.offset, offset))
         except BaseException:
             self.consumer.close()
             raise
@@ -59,14 +79,20 @@ class Outcomes:
         deadline = time.monotonic() + timeout
         try:
             while wanted - found.keys() and time.monotonic() < deadline:
-                for tp, records in self.consumer.poll(timeout_ms=200).items():
-                    for record in records:
-                        path, outcome = _outcome(tp.topic, record.value)
-                        if path in wanted and path not in found:
-                            found[path] = outcome
+                for path, outcome in self.poll(200):
+                    if path in wanted and path not in found:
+                        found[path] = outcome
         except KeyboardInterrupt:
             pass
         return found
+
+    def poll(self, timeout_ms: int) -> list[tuple[str | None, Outcome]]:
+        """``(path, outcome)`` of the events that arrived (path None: not a file's)."""
+        return [
+            _outcome(tp.topic, record.value)
+            for tp, records in self.consumer.poll(timeout_ms=timeout_ms).items()
+            for record in records
+        ]
 
     def close(self) -> None:
         self.consumer.close()

@@ -422,3 +422,36 @@ def test_a_slow_writer_s_file_is_sent_once_whole(broker, tmp_path):
         "reopened.txt",
     ]
     assert all(r.value == story for r in records)
+
+
+def test_a_drop_folder_files_a_rejected_story_under_failed_with_the_reason(broker, tmp_path):
+    """Issue 16: a .docx dropped in the inbox went to done/ although the worker
+    dead-lettered it."""
+    from pipeline import feed
+
+    worker = harness.Worker(broker.bootstrap, tmp_path).start()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    producer = harness.producer(broker.bootstrap)
+    folder = feed.DropFolder(
+        inbox, producer, feed_name="inbox", settings=harness.settings(broker.bootstrap)
+    )
+    runner = threading.Thread(target=folder.run, daemon=True)
+    runner.start()
+    try:
+        (inbox / "report.docx").write_bytes(b"PK\x03\x04\x14\x00\x06\x00" * 200)
+        (inbox / "good.txt").write_bytes(harness.SAMPLES[0].read_bytes())
+        deadline = time.monotonic() + 120
+        error = inbox / "failed" / "report.docx.error"
+        while time.monotonic() < deadline and not error.exists():
+            time.sleep(0.2)
+    finally:
+        folder.stop()
+        runner.join(30)
+        producer.close(10)
+        worker.stop()
+    assert error.read_text().startswith("rejected by the pipeline: undecodable: binary data")
+    assert (inbox / "failed" / "report.docx").exists()
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["good.txt"]
+    assert folder.report.rejected == [(str(inbox / "report.docx"), error.read_text()[26:-1])]
+    assert "rejected by the pipeline 1" in folder.report.summary()
