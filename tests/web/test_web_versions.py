@@ -80,10 +80,11 @@ def event(
 EVENTS = [
     event(1, "cocoa", COCOA),
     event(2, "bridge", BRIDGE, agency="AP", place="Bilbao", section="politics"),
-    event(3, "cocoa", f"UPDATE 1-{COCOA}", version=2, signals=("update",)),
+    # Headlines as the engine gives them: version markers ("UPDATE 1-", "KILL - ") removed.
+    event(3, "cocoa", COCOA, version=2, signals=("update",)),
     event(4, "tea", TEA, agency="AFP", place="Mombasa"),
-    event(5, "bridge", f"CORRECTED-{BRIDGE}", version=2, signals=("correction",), agency="AP"),
-    event(6, "cocoa", f"KILL - {COCOA}", version=3, pubstatus="withdrawn", section="arts"),
+    event(5, "bridge", BRIDGE, version=2, signals=("correction",), agency="AP"),
+    event(6, "cocoa", COCOA, version=3, pubstatus="withdrawn", section="arts"),
     {**event(4, "tea", TEA, agency="AFP", place="Mombasa"), "duplicate": True},
     event(7, "lagoon", LONG, agency="EFE", place="Aveiro", section="environment"),
 ]
@@ -143,7 +144,7 @@ def test_badges_and_versions_grouped_by_story(
     toggle.click()
     expect(cocoa).to_have_count(3)
     expect(cocoa.nth(1)).to_have_attribute("data-version", "2")
-    expect(cocoa.nth(1).locator(".badge-update")).to_have_text("UPDATE 1")
+    expect(cocoa.nth(1).locator(".badge")).to_have_text(["UPDATE 1"])  # struck, not badged
     expect(cocoa.nth(2)).to_have_attribute("data-version", "1")
     for i in range(3):  # a kill strikes the whole story through
         expect(cocoa.nth(i)).to_have_class(re.compile(r"\bkilled\b"))
@@ -167,8 +168,8 @@ def test_badges_and_versions_grouped_by_story(
     expect(page.locator("#story-view")).to_have_class("story-view killed")
     page.screenshot(path=str(tmp_path / "story-view-killed.png"), full_page=True)
     versions.nth(2).locator("a").click()  # the original, one click away
-    expect(page.locator("#story-headline")).to_have_text(COCOA)
     expect(page.locator("#story-badges")).to_contain_text("version 1")
+    expect(page.locator("#story-headline")).to_have_text(COCOA)
     page.keyboard.press("Escape")
     expect(page.locator("#story-view")).to_be_hidden()
 
@@ -187,7 +188,7 @@ def test_badges_and_versions_grouped_by_story(
     expect(rows).to_have_count(6)
 
     # A new version arriving live: its story moves to the top, the update on top of it.
-    publish(broker, [event(8, "lagoon", f"UPDATE 1-{LONG}", version=2, agency="EFE")])
+    publish(broker, [event(8, "lagoon", LONG, version=2, agency="EFE")])
     expect(rows.first).to_have_attribute("data-story-id", "lagoon")
     expect(rows.first).to_have_attribute("data-version", "2")
     expect(rows.first.locator(".badge-update")).to_have_text("UPDATE 1")

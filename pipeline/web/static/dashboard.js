@@ -270,7 +270,7 @@
     const headline = row.headline || "(no headline)";
     const head = el("td", "c-headline");
     const marks = badgeElements(row);
-    if (opts.killed && !marks.some((m) => m.dataset.badge === "killed")) {
+    if (opts.killed && !opts.earlier && !marks.some((m) => m.dataset.badge === "killed")) {
       const kill = el("span", "badge badge-killed", "KILLED");
       kill.dataset.badge = "killed";
       kill.title = "a later version of this story is a kill notice";
