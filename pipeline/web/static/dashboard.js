@@ -355,8 +355,10 @@
         frag.append(...trs);
       }
       body.prepend(frag);
-      while (domGroups.size > MAX_ROWS) {
-        removeGroup(body.lastElementChild.dataset.storyId);
+      while (domGroups.size > MAX_ROWS && body.lastElementChild) {
+        const last = body.lastElementChild;
+        if (domGroups.has(last.dataset.storyId)) removeGroup(last.dataset.storyId);
+        else last.remove(); // never expected: a row no group owns
       }
     }
     $("shown").textContent = `showing ${domGroups.size} of ${state.groups.size} recent stories`;
