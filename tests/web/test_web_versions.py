@@ -131,6 +131,11 @@ def test_badges_and_versions_grouped_by_story(
     head = cocoa.first
     expect(head).to_have_attribute("data-version", "3")  # the latest on top
     expect(head.locator(".badge")).to_have_text(["KILLED"])
+    # The kill notice was read as arts; the story's row keeps the story's section.
+    expect(head.locator(".c-section")).to_have_text("economy, business and finance")
+    expect(head.locator(".c-section")).to_have_attribute(
+        "title", re.compile("kill notice itself read as arts")
+    )
     expect(head).to_have_class(re.compile(r"\bkilled\b"))
     line = head.locator(".headline-text").evaluate(
         "node => getComputedStyle(node).textDecorationLine"

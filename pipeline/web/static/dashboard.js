@@ -308,7 +308,16 @@
     if (!group.length) return [];
     const killed = group.some((row) => row.withdrawn === true);
     const expanded = state.expanded.has(key);
-    const rows = [rowElement(group[0], { killed, earlierCount: group.length - 1, expanded })];
+    // A kill notice is a line or two: its own section is noise ("filed under arts"), so
+    // the story's row keeps the section of its latest usable version.
+    const usable = group[0].withdrawn === true ? group.find((row) => row.withdrawn !== true) : null;
+    const head = rowElement(group[0], { killed, earlierCount: group.length - 1, expanded });
+    if (usable && usable.section && usable.section !== group[0].section) {
+      const cell = head.querySelector(".c-section");
+      cell.textContent = usable.section;
+      cell.title = `${usable.section} (the story's; the kill notice itself read as ${group[0].section || "none"})`;
+    }
+    const rows = [head];
     if (expanded) {
       for (const row of group.slice(1)) rows.push(rowElement(row, { killed, earlier: true }));
     }
