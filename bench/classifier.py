@@ -25,7 +25,7 @@ def stories(words: int = WORDS) -> list[str]:
     texts = []
     for path in sorted(DATA.glob("*/*.txt")):
         story = enrich(path.read_bytes())
-        texts.append(classifier_text(story.headline, story.body))
+        texts.append(classifier_text(story.headline or "", story.body))  # some print none
     out = []
     for i, text in enumerate(texts):
         tokens = text.split()

@@ -3,8 +3,8 @@
 Two agents per worker. ``enrich`` runs the text engine on each raw story and
 sends it to ``GROUP-stories`` keyed by story id (or to ``wires.deadletter``);
 ``version`` numbers the versions of each story with a table partitioned like
-that topic and publishes to ``wires.enriched``, still keyed by story id, so a
-story's versions stay in one partition in order. Several workers (same
+that topic and publishes to ``wires.enriched`` (and as ninjs 2.2 to ``wires.ninjs``),
+still keyed by story id, so a story's versions stay in one partition in order. Several workers (same
 ``WIRES_GROUP``) share the partitions. Delivery is at least once: Faust flushes
 the producer before it commits an offset, so a crash re-processes a few
 messages and never loses one; consumers drop repeats by ``id``.
@@ -24,9 +24,10 @@ import orjson
 from faust.exceptions import ProducerSendError
 
 from pipeline import events, learning, versions, workarounds
-from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_NINJS, TOPIC_RAW, Settings
+from pipeline.formats import ninjs_out
 from pipeline.metrics import PipelineMetrics
-from pipeline.processor import DeadLettered, RawMessage, dead_letter, process
+from pipeline.processor import DeadLettered, Outcome, RawMessage, dead_letter, process_all
 from pipeline.topics import (
     EVENT_SIZE_FACTOR,
     TopicError,
@@ -58,6 +59,12 @@ LAG_INTERVAL = 5.0  # seconds between consumer-lag updates
 TOPIC_WATCH_INTERVAL = 5.0  # seconds between checks that the pipeline's topics exist
 VERSIONS_TABLE = "versions"  # its changelog: topics.versions_changelog
 LEARNED_TABLE = "learned"  # its changelog: topics.learned_changelog
+# How old the consumers' cluster metadata may get (aiokafka's default: 5 minutes). After
+# a broker came back empty the group leader assigned partitions from metadata taken
+# while the topics were gone ("Ignoring missing topic"), and the group sat in that
+# assignment until the next refresh: minutes with nothing enriched. The empty-broker
+# case of tests/stream/test_chaos.py hung on it in about half the runs.
+METADATA_MAX_AGE_MS = 10_000
 
 
 def faust_options(settings: Settings) -> dict[str, Any]:
@@ -73,6 +80,7 @@ def faust_options(settings: Settings) -> dict[str, Any]:
         "store": "memory://",
         "web_enabled": False,
         "consumer_auto_offset_reset": "earliest",
+        "consumer_metadata_max_age_ms": METADATA_MAX_AGE_MS,
         "topic_allow_declare": False,  # topics.ensure_topics creates them, once
         # No leader election (no on_leader timers): no GROUP-__assignor-__leader topic,
         # which nothing would create (no broker here auto-creates topics).
@@ -101,6 +109,7 @@ def create_app(
     stories = app.topic(stories_topic(settings), key_serializer="raw", value_serializer="raw")
     enriched = app.topic(TOPIC_ENRICHED, key_serializer="raw", value_serializer="raw")
     dead = app.topic(TOPIC_DEADLETTER, key_serializer="raw", value_serializer="raw")
+    ninjs = app.topic(TOPIC_NINJS, key_serializer="raw", value_serializer="raw")
     # story id -> latest version; partitioned like the stories topic, so each worker holds
     # the stories of its partitions (changelog: topics.versions_changelog).
     seen = app.Table(VERSIONS_TABLE, partitions=settings.partitions, key_type=bytes)
@@ -130,40 +139,46 @@ def create_app(
                 partition=message.partition,
                 offset=message.offset,
             )
-            outcome = process(
+            outcomes = process_all(
                 raw_message,
                 max_bytes=max_bytes,
                 max_lines=settings.max_story_lines,
                 learner=learner,
             )
+            for number, outcome in enumerate(outcomes):
+                # the message's bytes counted once, whatever number of items it held
+                await handle(raw_message, outcome, 0 if number else len(message.value or b""))
             next_offsets[message.partition] = message.offset + 1
-            if metrics is not None:
-                metrics.observe(outcome, len(message.value or b""))
-            if isinstance(outcome, DeadLettered):
-                log.warning(
-                    "dead-lettered %s[%s]@%s: %s: %s",
-                    message.topic,
-                    message.partition,
-                    message.offset,
-                    outcome.letter.reason,
-                    outcome.letter.error,
-                )
-                await send_or_crash(dead, outcome.key, outcome.value)
-                continue
-            try:
-                await stories.send(key=outcome.key, value=outcome.value)
-            except ProducerSendError as error:  # e.g. an event over the size limit
-                letter = dead_letter(
-                    raw_message, error, events.PUBLISH_FAILED, max_payload_bytes=max_bytes
-                )
-                log.error(
-                    "could not publish %s[%s]@%s (%s); dead-lettered",
-                    message.topic,
-                    message.partition,
-                    message.offset,
-                    error,
-                )
-                await send_or_crash(dead, letter.key, letter.value)
+
+    async def handle(raw_message: RawMessage, outcome: Outcome, raw_bytes: int) -> None:
+        """Publish one outcome of a raw message: its story, or its dead letter."""
+        if metrics is not None:
+            metrics.observe(outcome, raw_bytes)
+        if isinstance(outcome, DeadLettered):
+            log.warning(
+                "dead-lettered %s[%s]@%s: %s: %s",
+                raw_message.topic,
+                raw_message.partition,
+                raw_message.offset,
+                outcome.letter.reason,
+                outcome.letter.error,
+            )
+            await send_or_crash(dead, outcome.key, outcome.value)
+            return
+        try:
+            await stories.send(key=outcome.key, value=outcome.value)
+        except ProducerSendError as error:  # e.g. an event over the size limit
+            letter = dead_letter(
+                raw_message, error, events.PUBLISH_FAILED, max_payload_bytes=max_bytes
+            )
+            log.error(
+                "could not publish %s[%s]@%s (%s); dead-lettered",
+                raw_message.topic,
+                raw_message.partition,
+                raw_message.offset,
+                error,
+            )
+            await send_or_crash(dead, letter.key, letter.value)
 
     async def send_or_crash(topic: faust.TopicT, key: bytes | None, value: bytes) -> None:
         """Send, or stop the worker: Faust restarts a crashed agent past the message it
@@ -192,6 +207,8 @@ def create_app(
             event["version"], event["duplicate"] = version.number, version.duplicate
             published = orjson.dumps(event)
             await send_or_crash(enriched, key, published)
+            # the same story for editorial systems that read ninjs (Superdesk...)
+            await send_or_crash(ninjs, key, ninjs_out.dumps(event))
             if metrics is not None:
                 metrics.published(event, len(published))
             expiry.step(seen, partition)  # stories of this partition only: see Expiry

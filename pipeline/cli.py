@@ -2,12 +2,15 @@
 
 Each command imports what it needs when it runs, so ``enrich`` starts without
 loading Faust or any Kafka client. Settings come from ``WIRES_*`` variables;
-``--broker`` overrides ``WIRES_BROKER`` for one command.
+``--broker`` overrides ``WIRES_BROKER`` for one command; with neither, a running
+``run`` on the data directory is found by its state file.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -24,7 +27,17 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def settings_of(args: argparse.Namespace) -> Settings:
-    return from_env(broker=getattr(args, "broker", None))
+    """Settings from ``WIRES_*`` and ``--broker``; with neither naming a broker, the one
+    of a ``run`` on the data directory, when one is running (its ``run.json``)."""
+    broker = getattr(args, "broker", None)
+    settings = from_env(broker=broker)
+    if broker is None and "WIRES_BROKER" not in os.environ and args.func is not cmd_run:
+        from pipeline import runstate
+
+        state = runstate.read(settings.data_dir)
+        if state is not None:
+            settings = dataclasses.replace(settings, broker=state.broker)
+    return settings
 
 
 def cmd_config(args: argparse.Namespace) -> int:
@@ -44,6 +57,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
         received_at=args.received_at,
         feed=args.feed,
         learn=not args.no_learn,
+        output=args.format,
     )
 
 
@@ -204,6 +218,48 @@ def _hear_outcomes(watcher: Outcomes, report: FeedReport, wait: float) -> None:
     report.unheard = len(names) - len(found)
 
 
+def cmd_poll(args: argparse.Namespace) -> int:
+    import logging
+    from pathlib import Path
+
+    from pipeline import feed, poll, topics
+    from pipeline.config import TOPIC_RAW
+
+    settings = settings_of(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+    try:
+        producer = feed.make_producer(settings, client_id="wires-poll")
+    except topics.TopicError as error:
+        print(f"poll: {error}", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    state = Path(args.state) if args.state else Path(settings.data_dir) / "poll-state.json"
+
+    def send(value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]) -> None:
+        producer.send(TOPIC_RAW, key=key, value=value, headers=headers)
+
+    poller = poll.Poller(
+        args.urls,
+        send,
+        flush=lambda: producer.flush(timeout=60),
+        state_path=state,
+        feed=args.feed,
+        interval=args.interval,
+    )
+    try:
+        if args.once:
+            poller.poll_once()
+        else:
+            poller.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        producer.close(timeout=10)
+    print(f"poll: sent {poller.sent}", file=sys.stderr)
+    return 0
+
+
 def cmd_tail(args: argparse.Namespace) -> int:
     from pipeline import tail
 
@@ -215,7 +271,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
             out=sys.stdout,
             from_beginning=args.from_beginning,
             count=args.count,
-            as_json=args.json,
+            as_json=args.json or args.format == "json",
             idle_timeout=args.idle_timeout,
         )
     return tail.tail(
@@ -224,7 +280,7 @@ def cmd_tail(args: argparse.Namespace) -> int:
         from_beginning=args.from_beginning,
         count=args.count,
         filters=tail.Filters(section=args.section, agency=args.agency, language=args.language),
-        as_json=args.json,
+        output="json" if args.json else args.format,
         idle_timeout=args.idle_timeout,
     )
 
@@ -280,8 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_enrich,
         "read raw stories from files or stdin, print one enriched event (JSON) per line",
         "Read each PATH as one raw story ('-' or none: stdin) and print one "
-        "wires.enriched/1 event per input as a JSON line, in input order. Unreadable "
-        "inputs are reported on stderr and make the exit status 1.",
+        "wires.enriched/1 event per input as a JSON line, in input order. A file in an "
+        "agency format (NewsML-G2, NITF, ninjs, RSS/Atom...) gives one event per item. "
+        "Unreadable inputs and items are reported on stderr and make the exit status 1.",
     )
     enrich.add_argument("paths", nargs="*", metavar="PATH")
     enrich.add_argument(
@@ -297,6 +354,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     enrich.add_argument(
         "--no-learn", action="store_true", help="with --feed: record the name, learn nothing"
+    )
+    enrich.add_argument(
+        "--format",
+        choices=("json", "ninjs"),
+        default="json",
+        help="json: wires.enriched/1 events (default); ninjs: IPTC ninjs 2.2 objects",
     )
 
     chrome = add(
@@ -416,6 +479,26 @@ def build_parser() -> argparse.ArgumentParser:
         "were published, and which were rejected (dead letters) and why",
     )
 
+    poll_ = add(
+        "poll",
+        cmd_poll,
+        "poll RSS/Atom feeds and HTTP folders of items; send what is new to wires.raw",
+        "Poll each URL every --interval seconds with conditional requests (ETag, "
+        "If-Modified-Since): a feed gives one raw message per new entry, a folder listing "
+        "each new file it links, another document itself when it changed. What was sent "
+        "is remembered in --state across restarts; a failing URL backs off.",
+        kafka=True,
+    )
+    poll_.add_argument("urls", nargs="+", metavar="URL")
+    poll_.add_argument("--feed", metavar="NAME", help="feed name recorded with each item")
+    poll_.add_argument(
+        "--interval", type=float, default=60.0, metavar="SECONDS", help="between polls (60)"
+    )
+    poll_.add_argument(
+        "--state", metavar="FILE", help="what was sent (default: $WIRES_DATA_DIR/poll-state.json)"
+    )
+    poll_.add_argument("--once", action="store_true", help="poll each URL once and stop")
+
     tail = add("tail", cmd_tail, "print stories from wires.enriched as they arrive", kafka=True)
     tail.add_argument("--from-beginning", action="store_true", help="start at the oldest story")
     tail.add_argument("--count", type=int, metavar="N", help="stop after N stories")
@@ -424,10 +507,17 @@ def build_parser() -> argparse.ArgumentParser:
     tail.add_argument("--language", help="only this language (ISO 639-1)")
     tail.add_argument("--json", action="store_true", help="print whole events as JSON lines")
     tail.add_argument(
+        "--format",
+        choices=("line", "json", "ninjs"),
+        default="line",
+        help="line: one readable line a story (default); json: whole events; "
+        "ninjs: IPTC ninjs 2.2 objects, one a line",
+    )
+    tail.add_argument(
         "--deadletter",
         action="store_true",
         help="print rejected stories from wires.deadletter instead: reason, time, feed, "
-        "name, error and a safe preview (--json: the same as JSON lines)",
+        "name, error and a safe preview (--json or --format json: the same as JSON lines)",
     )
     tail.add_argument(
         "--idle-timeout",

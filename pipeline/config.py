@@ -18,6 +18,7 @@ TOPIC_RAW = "wires.raw"
 # Enriched stories keyed by story id, before versioning (internal to the workers).
 TOPIC_ENRICHED = "wires.enriched"
 TOPIC_DEADLETTER = "wires.deadletter"
+TOPIC_NINJS = "wires.ninjs"  # every enriched story as IPTC ninjs 2.2, same key
 
 SECRET_MASK = "********"
 

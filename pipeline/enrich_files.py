@@ -16,12 +16,15 @@ import sys
 from collections.abc import Sequence
 from typing import BinaryIO, TextIO
 
-from pipeline import versions
+from pipeline import formats, versions
 from pipeline.events import encode, normalise_time
+from pipeline.formats import compose
 from pipeline.text import learned
 from pipeline.text.engine import EmptyStory, enrich
 from pipeline.text.normalise import DecodeError
-from pipeline.text.story import Meta
+from pipeline.text.story import Meta, Story
+
+OUTPUT_FORMATS = ("json", "ninjs")
 
 
 def run(
@@ -34,11 +37,14 @@ def run(
     stdin: BinaryIO | None = None,
     learn: bool = True,
     memories: learned.Memories | None = None,
+    output: str = "json",
 ) -> int:
     """Enrich each path ('-' is stdin) in order; 0 when all succeed, else 1.
 
+    A file in an agency format (NewsML-G2, NITF, ninjs, RSS/Atom...) gives one story
+    per item; an item that cannot be read is reported and the others still go out.
     With ``feed`` (and ``learn``) the feed's chrome is learned within the run, into
-    ``memories`` when given."""
+    ``memories`` when given. ``output`` "ninjs" writes ninjs 2.2 instead of events."""
     if received_at is not None:
         try:
             received_at = normalise_time(received_at)
@@ -49,22 +55,51 @@ def run(
     seen: dict[str, dict] = {}  # versions of a story among the inputs of this run
     if memories is None and feed and learn:
         memories = learned.Memories()
+    if output == "ninjs":
+        from pipeline.formats import ninjs_out
+
+    def read(text: bytes | str, meta: Meta) -> Story:
+        if memories is not None and feed and learn:
+            return learned.read(text, meta, memories)
+        return enrich(text, meta)
+
     for path in paths:
+        name = "<stdin>" if path == "-" else path
         try:
             raw = (stdin or sys.stdin.buffer).read() if path == "-" else _read(path)
             meta = Meta(received_at=received_at, feed=feed, path=None if path == "-" else path)
-            if memories is not None and feed and learn:
-                story = learned.read(raw, meta, memories)
+            fmt = formats.detect(raw)
+            if fmt is None:
+                stories = [read(raw, meta)]
             else:
-                story = enrich(raw, meta)
-        except (OSError, DecodeError, EmptyStory) as error:
+                stories = []
+                for index, entry in enumerate(formats.read(raw, fmt).items):
+                    if isinstance(entry, formats.Malformed):
+                        failed += 1
+                        print(f"enrich: {name}: item {index + 1}: {entry.error}", file=err)
+                        continue
+                    item_meta = (
+                        meta
+                        if meta.original_id or not entry.guid
+                        else Meta(received_at, feed, entry.guid, meta.path)
+                    )
+                    try:
+                        stories.append(compose.read_item(entry, item_meta, read, index=index))
+                    except (DecodeError, EmptyStory) as error:
+                        failed += 1
+                        print(f"enrich: {name}: item {index + 1}: {_describe(error)}", file=err)
+        except (OSError, DecodeError, EmptyStory, formats.FormatError) as error:
             failed += 1
-            print(f"enrich: {'<stdin>' if path == '-' else path}: {_describe(error)}", file=err)
+            print(f"enrich: {name}: {_describe(error)}", file=err)
             continue
-        version = versions.assign(seen, story.story_id, story.id, story.pubstatus)
-        story.version, story.duplicate = version.number, version.duplicate
-        out.write(encode(story) + b"\n")
-        out.flush()
+        for story in stories:
+            version = versions.assign(seen, story.story_id, story.id, story.pubstatus)
+            story.version, story.duplicate = version.number, version.duplicate
+            if output == "ninjs":
+                out.write(ninjs_out.dumps(story) + b"\n")
+            else:
+                out.write(encode(story) + b"\n")
+            out.flush()
     return 1 if failed else 0
 
 

@@ -41,6 +41,7 @@ ENGINE_ERROR = "engine_error"
 HEADERS_TOO_LARGE = "headers_too_large"
 KEY_TOO_LARGE = "key_too_large"
 PUBLISH_FAILED = "publish_failed"
+MALFORMED_ITEM = "malformed_item"  # a structured document, or one item of it, unreadable
 REASONS = (
     TOO_LARGE,
     TOO_MANY_LINES,
@@ -51,6 +52,7 @@ REASONS = (
     PUBLISH_FAILED,
     HEADERS_TOO_LARGE,
     KEY_TOO_LARGE,
+    MALFORMED_ITEM,
 )
 
 
@@ -125,13 +127,15 @@ def parse_raw(
     max_bytes: int | None = None,
     max_lines: int | None = None,
     key: bytes | None = None,
+    envelope: bool = True,
 ) -> RawStory:
     """Unpack one ``wires.raw`` message.
 
     ``timestamp_ms`` (the Kafka message time) is the received time when the
     message carries none. Raises :class:`BadMessage` with a reason: a story
     over ``max_bytes`` or ``max_lines``, or with a key or headers over the limits of
-    :func:`check_envelope`, is refused before any reading of it.
+    :func:`check_envelope`, is refused before any reading of it. ``envelope=False``
+    takes a JSON value as it is (a ninjs item is JSON but no envelope).
     """
     check_envelope(key, headers)
     if value is None or not value.strip():
@@ -144,8 +148,9 @@ def parse_raw(
     head = _headers(headers)
     fallback_time = iso_from_millis(timestamp_ms) if timestamp_ms is not None else None
     content_type = head.get(HEADER_CONTENT_TYPE, "")
-    if content_type.startswith("application/json") or (
-        not content_type and value.lstrip()[:1] == b"{"
+    if envelope and (
+        content_type.startswith("application/json")
+        or (not content_type and value.lstrip()[:1] == b"{")
     ):
         return _parse_envelope(value, head, fallback_time)
     return RawStory(
@@ -158,6 +163,13 @@ def parse_raw(
             path=head.get(HEADER_PATH),
         ),
     )
+
+
+def header_values(
+    headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None,
+) -> dict[str, str]:
+    """Headers as a dict of lower-case names to text values (the last one of a name)."""
+    return _headers(headers)
 
 
 def _headers(headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None) -> dict[str, str]:

@@ -6,6 +6,11 @@ second ``run`` finds the stories, offsets and versions of the first; or, with
 starts a worker and the web dashboard (child processes, as in production), feeds the
 sample wires, watches a drop folder and tails the enriched topic in the foreground. On Ctrl-C it
 stops the feeder, the dashboard, the worker (so it commits), then the broker.
+
+Whatever ends it, nothing is left behind: SIGTERM and SIGHUP (a closed terminal) stop
+everything as Ctrl-C does, and the children are killed by the kernel if this process
+dies without stopping them (SIGKILL). One run per data directory (a lock); its
+``run.json`` tells the other commands where it listens (:mod:`pipeline.runstate`).
 """
 
 from __future__ import annotations
@@ -21,8 +26,16 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from pipeline import feed, tail, topics
-from pipeline.broker import NOT_DURABLE, KafkaBroker, free_port, make_broker, port_is_free
+from pipeline import feed, runstate, tail, topics
+from pipeline.broker import (
+    NOT_DURABLE,
+    KafkaBroker,
+    free_port,
+    make_broker,
+    port_holder,
+    port_is_free,
+)
+from pipeline.broker.common import parent_death_signal
 from pipeline.config import Settings
 
 _STOP_TIMEOUT = 20.0
@@ -46,6 +59,9 @@ class Child:
                 [sys.executable, "-m", "pipeline", *args],
                 env=env,
                 start_new_session=True,
+                # Killed with us if we die without stopping it (SIGKILL): an orphaned
+                # worker or dashboard kept its ports and logged for ever.
+                preexec_fn=parent_death_signal(signal.SIGKILL),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -69,6 +85,10 @@ def broker_dir(settings: Settings) -> Path:
     return Path(settings.data_dir) / "kafka"
 
 
+class PortBusy(RuntimeError):
+    """A port ``run`` was told to use is taken."""
+
+
 def run(
     settings: Settings,
     *,
@@ -76,6 +96,22 @@ def run(
     broker: str = "kafka",
     out: TextIO = sys.stdout,
 ) -> int:
+    try:
+        held = runstate.lock(settings.data_dir)
+    except runstate.AlreadyRunning as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        return _run(settings, feed_samples=feed_samples, broker=broker, out=out)
+    except PortBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        runstate.remove(settings.data_dir)
+        held.close()
+
+
+def _run(settings: Settings, *, feed_samples: bool, broker: str, out: TextIO) -> int:
     inbox = Path(settings.data_dir) / "inbox"
     logs = Path(settings.data_dir) / "logs"
     if threading.current_thread() is threading.main_thread():
@@ -83,8 +119,20 @@ def run(
         # by default it would end this process alone and orphan the worker and the
         # dashboard (the broker dies with its parent).
         signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)  # the terminal was closed
+    metrics_port = _port(settings.metrics_port, settings.bind, "metrics", "WIRES_METRICS_PORT")
+    dashboard_port = _port(
+        settings.dashboard_port, settings.bind, "dashboard", "WIRES_DASHBOARD_PORT"
+    )
     with ExitStack() as stack:
         port = DEFAULT_PORT if port_is_free(DEFAULT_PORT) else None
+        if port is None:
+            print(
+                f"port {DEFAULT_PORT} is taken by {port_holder(DEFAULT_PORT) or 'another process'}:"
+                " the broker takes a free port instead (the other commands find it)",
+                file=out,
+                flush=True,
+            )
         if broker == "kafka":
             where = broker_dir(settings)
             again = " (again: earlier stories kept)" if (where / "kafka-logs").is_dir() else ""
@@ -96,8 +144,8 @@ def run(
             settings,
             broker=embedded.bootstrap,
             broker_kind=embedded.kind,
-            metrics_port=_port_or_free(settings.metrics_port, settings.bind),
-            dashboard_port=_port_or_free(settings.dashboard_port, settings.bind),
+            metrics_port=metrics_port,
+            dashboard_port=dashboard_port,
         )
         topics.ensure_topics(settings)
         env = {
@@ -122,6 +170,16 @@ def run(
         stack.callback(watcher.join, 10)
         stack.callback(drop.stop)
 
+        host = settings.bind
+        runstate.write(
+            settings.data_dir,
+            runstate.RunState(
+                pid=os.getpid(),
+                broker=settings.broker,
+                dashboard=f"http://{host}:{settings.dashboard_port}/",
+                metrics=f"http://{host}:{settings.metrics_port}/metrics",
+            ),
+        )
         pids = [worker.proc.pid, dashboard.proc.pid, embedded.pid]
         if isinstance(embedded, KafkaBroker):
             kept = f"Apache Kafka, data in {embedded.data_dir}/ (make clean wipes it)"
@@ -139,12 +197,19 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _port_or_free(port: int, host: str) -> int:
-    """``port`` when it can be bound on ``host``, else a free one (so a second ``run``
-    or a busy 8080 does not stop the pipeline from starting)."""
-    if port and port_is_free(port, host):
+def _port(port: int, host: str, what: str, variable: str) -> int:
+    """``port`` if it can be bound on ``host`` (0: any free port). A taken one is an
+    error naming its holder: quietly taking another left users on a dead dashboard
+    that an orphaned run still served."""
+    if not port:
+        return free_port(host)
+    if port_is_free(port, host):
         return port
-    return free_port(host)
+    holder = port_holder(port)
+    raise PortBusy(
+        f"port {port} for the {what} is taken{f' by {holder}' if holder else ''}: stop that,"
+        f" or set {variable} to another port (0: any free port)"
+    )
 
 
 def _where_to_look(

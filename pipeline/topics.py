@@ -20,12 +20,12 @@ from collections.abc import Iterable
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaConfigurationError, KafkaError
 
-from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_RAW, Settings
+from pipeline.config import TOPIC_DEADLETTER, TOPIC_ENRICHED, TOPIC_NINJS, TOPIC_RAW, Settings
 
 log = logging.getLogger(__name__)
 
 # Shared by every group: what feeds write and what subscribers read.
-SHARED_TOPICS: tuple[str, ...] = (TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER)
+SHARED_TOPICS: tuple[str, ...] = (TOPIC_RAW, TOPIC_ENRICHED, TOPIC_DEADLETTER, TOPIC_NINJS)
 # Largest message a topic takes, as a multiple of WIRES_MAX_STORY_BYTES: an enriched
 # event holds the story text twice (body and blocks), a dead letter 4/3 of it (base64).
 EVENT_SIZE_FACTOR = 4

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.evaluation import Predictions, per_topic_table
+from pipeline.evaluation import Predictions, per_topic_table, reliability_table
 from pipeline.text import sections
 from pipeline.text.classifier import MODEL_FILE
 from pipeline.text.engine import enrich
@@ -31,6 +32,7 @@ SEED = 13
 FOLDS = 5
 C = 20.0
 MIN_DF = 2
+TEMPERATURE_DIGITS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +62,10 @@ def load_examples(folder: Path = TRAIN_DIR) -> list[Example]:
 
 
 def _fingerprint(examples: list[Example]) -> str:
-    h = hashlib.sha256(f"C={C} min_df={MIN_DF} seed={SEED} n={CHAR_N} words={MAX_WORDS}".encode())
+    h = hashlib.sha256(
+        f"C={C} min_df={MIN_DF} seed={SEED} n={CHAR_N} words={MAX_WORDS} "
+        f"calibrated={FOLDS}x{TEMPERATURE_DIGITS}".encode()
+    )
     for e in examples:
         h.update(e.label.encode() + b"\x1f" + e.text.encode() + b"\x1e")
     return h.hexdigest()[:10]
@@ -81,27 +86,92 @@ def make_estimator():  # -> sklearn Pipeline (imported lazily: training only)
 class CrossValidation(Predictions):
     """Out-of-fold predictions of the training stories."""
 
-    def render(self) -> str:
+    # the model's confidence in its answer, out of fold: raw, then calibrated
+    raw: list[float] = field(default_factory=list)
+    calibrated: list[float] = field(default_factory=list)
+    temperature: float = 1.0
+
+    def _render_accuracy(self) -> str:
+        languages = sorted(set(self.languages))
+        by_language = ", ".join(f"{lang} {self.accuracy(lang):.3f}" for lang in languages)
         lines = [
             f"cross-validation ({FOLDS} folds, seed {SEED}) on {len(self.gold)} stories: "
-            f"accuracy {self.accuracy():.3f} (en {self.accuracy('en'):.3f}, "
-            f"es {self.accuracy('es'):.3f})"
+            f"accuracy {self.accuracy():.3f} ({by_language})"
         ]
         lines.append(per_topic_table(self.gold, self.predicted))
         return "\n".join(lines)
 
+    def render(self) -> str:
+        lines = [self._render_accuracy()]
+        right = [g == p for g, p in zip(self.gold, self.predicted, strict=True)]
+        lines.append("reliability before calibration (the model's own probabilities):")
+        lines.append(reliability_table(list(zip(self.raw, right, strict=True))))
+        lines.append(
+            f"reliability after calibration (temperature {self.temperature:.3f}, "
+            f"fitted on these out-of-fold scores):"
+        )
+        lines.append(reliability_table(list(zip(self.calibrated, right, strict=True))))
+        return "\n".join(lines)
 
-def cross_validate(examples: list[Example]) -> CrossValidation:
+
+def out_of_fold_scores(examples: list[Example]) -> np.ndarray:
+    """Each story's linear scores (one column per topic, sorted labels) from a model
+    fitted on the other folds: what the model says of stories it did not see."""
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from threadpoolctl import threadpool_limits
 
     texts = [e.text for e in examples]
     labels = [e.label for e in examples]
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
-    predicted = cross_val_predict(make_estimator(), texts, labels, cv=folds)
-    return CrossValidation(labels, list(predicted), [e.language for e in examples])
+    with threadpool_limits(limits=1):
+        return cross_val_predict(
+            make_estimator(), texts, labels, cv=folds, method="decision_function"
+        )
 
 
-def export(estimator, path: Path, version: str) -> None:
+def softmax(scores: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = scores / temperature
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(scores: np.ndarray, gold: np.ndarray) -> float:
+    """The temperature that makes the out-of-fold probabilities most likely (lowest
+    log loss): one number, so it cannot change which topic wins, only how sure the
+    model says it is. Rounded so a rebuild elsewhere gives the same number."""
+    from scipy.optimize import minimize_scalar
+
+    rows = np.arange(len(gold))
+
+    def loss(log_t: float) -> float:
+        p = softmax(scores, math.exp(log_t))
+        return float(-np.log(np.maximum(p[rows, gold], 1e-300)).mean())
+
+    found = minimize_scalar(loss, bounds=(math.log(0.01), math.log(100.0)), method="bounded")
+    return round(math.exp(found.x), TEMPERATURE_DIGITS)
+
+
+def calibrate(examples: list[Example]) -> CrossValidation:
+    """Cross-validate: out-of-fold answers, and the temperature fitted on them."""
+    labels = sorted({e.label for e in examples})
+    scores = out_of_fold_scores(examples)
+    gold = np.array([labels.index(e.label) for e in examples])
+    temperature = fit_temperature(scores, gold)
+    raw, calibrated = softmax(scores), softmax(scores, temperature)
+    return CrossValidation(
+        [e.label for e in examples],
+        [labels[i] for i in scores.argmax(axis=1)],
+        [e.language for e in examples],
+        raw=raw.max(axis=1).tolist(),
+        calibrated=calibrated.max(axis=1).tolist(),
+        temperature=temperature,
+    )
+
+
+cross_validate = calibrate
+
+
+def export(estimator, path: Path, version: str, temperature: float = 1.0) -> None:
     """Write the fitted pipeline as plain arrays (see :mod:`pipeline.text.classifier`)."""
     vectorizer, model = estimator[0], estimator[-1]
     vocabulary = vectorizer.vocabulary_
@@ -115,19 +185,21 @@ def export(estimator, path: Path, version: str) -> None:
         labels=np.array(model.classes_),
         version=np.array(version),
         sublinear_tf=np.array(vectorizer.sublinear_tf),
+        temperature=np.array(temperature, np.float64),
     )
 
 
 def train(folder: Path = TRAIN_DIR, out: Path = MODEL_PATH, *, validate: bool = True) -> str:
     """Fit on every example, export to ``out``; returns the report text."""
     examples = load_examples(folder)
-    counts = Counter((e.label, e.language) for e in examples)
-    report = [
-        f"training data: {len(examples)} stories in {folder} "
-        f"({sum(c for (_, lang), c in counts.items() if lang == 'es')} Spanish)"
-    ]
+    counts = Counter(e.language for e in examples)
+    languages = ", ".join(f"{lang} {n}" for lang, n in counts.most_common())
+    report = [f"training data: {len(examples)} stories in {folder} ({languages})"]
+    # The temperature is fitted out of fold even without the report: the shipped
+    # model's confidence is the calibrated one.
+    validation = calibrate(examples)
     if validate:
-        report.append(cross_validate(examples).render())
+        report.append(validation.render())
     # One BLAS thread: more threads sum in another order, and the exported model would
     # differ in its last bits from one machine (or CI setting) to the next.
     from threadpoolctl import threadpool_limits
@@ -135,9 +207,10 @@ def train(folder: Path = TRAIN_DIR, out: Path = MODEL_PATH, *, validate: bool = 
     with threadpool_limits(limits=1):
         estimator = make_estimator().fit([e.text for e in examples], [e.label for e in examples])
     version = f"sections-{_fingerprint(examples)}"
-    export(estimator, out, version)
+    export(estimator, out, version, validation.temperature)
     report.append(
         f"model {version}: {len(estimator[0].vocabulary_)} features, "
+        f"temperature {validation.temperature:.3f}, "
         f"{out.stat().st_size / 1e6:.2f} MB -> {out}"
     )
     return "\n".join(report)

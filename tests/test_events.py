@@ -46,8 +46,24 @@ def test_every_gold_story_event_matches_the_schema():
 def test_schema_lists_every_event_field():
     story = enrich((DATA / "seed" / "000_17591c5e07849a73.txt").read_bytes())
     event = orjson.loads(events.encode(story))
-    assert list(event) == schema()["required"]
+    assert list(event) == list(schema()["properties"])
+    # what a format adds is optional: events written before it still validate
+    assert list(event) == [*schema()["required"], "item", "provenance"]
+    assert event["item"] is None and event["provenance"] == {}
     assert set(event["section"]) <= set(schema()["properties"]["section"]["properties"])
+
+
+def test_uncertain_is_in_new_events_and_optional_for_old_ones():
+    validator = jsonschema.Draft202012Validator(schema())
+    story = enrich((DATA / "seed" / "000_17591c5e07849a73.txt").read_bytes())
+    event = orjson.loads(events.encode(story))
+    assert isinstance(event["section"]["uncertain"], bool)
+    assert "uncertain" not in schema()["properties"]["section"]["required"]
+    del event["section"]["uncertain"]  # an event written before the flag existed
+    validator.validate(event)
+    event["section"]["uncertain"] = "maybe"
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(event)
 
 
 def test_plain_text_with_headers():

@@ -26,7 +26,8 @@ try() {
 # topic  retention.ms  max.message.bytes  cleanup.policy  (same: deploy/k8s/kafka-topics.yaml)
 # raw: 7 days to replay; a story is at most WIRES_MAX_STORY_BYTES (1 MiB) + headers.
 # stories: the workers' hand-over from the text engine to versioning; 1 day is plenty.
-# enriched: 7 days for subscribers to catch up. deadletter: 30 days to triage; carries
+# enriched: 7 days for subscribers to catch up; ninjs: the same stories as ninjs 2.2,
+# kept as long. deadletter: 30 days to triage; carries
 # the payload base64-encoded, so it needs more room than raw.
 # versions changelog: the workers' table of story versions (Faust names it after
 # WIRES_GROUP); compacted, kept forever (one record per story).
@@ -44,6 +45,7 @@ done <<EOF
 wires.raw                           604800000    2097152  delete
 wires-enricher-stories              86400000     4194304  delete
 wires.enriched                      604800000    4194304  delete
+wires.ninjs                         604800000    4194304  delete
 wires.deadletter                    2592000000   4194304  delete
 wires-enricher-versions-changelog   -1           4194304  compact
 wires-enricher-learned-changelog    -1           4194304  compact

@@ -56,8 +56,8 @@ class BrokerError(RuntimeError):
     """An embedded broker could not be found, started, reached or stopped."""
 
 
-def parent_death_signal() -> Callable[[], None] | None:
-    """A ``preexec_fn`` asking Linux to SIGKILL the broker when its parent dies.
+def parent_death_signal(sig: int = signal.SIGKILL) -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to send ``sig`` to the child when its parent dies.
 
     The broker runs in its own session (see :meth:`BrokerProcess.spawn`), so nothing
     else would stop it after a parent killed with SIGKILL (or ``os._exit``), and an
@@ -75,7 +75,7 @@ def parent_death_signal() -> Callable[[], None] | None:
     pr_set_pdeathsig = 1
 
     def _set() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGKILL)
+        prctl(pr_set_pdeathsig, sig)
 
     return _set
 
@@ -88,6 +88,35 @@ def free_port(host: str = HOST) -> int:
         except OSError as exc:
             raise BrokerError(f"cannot bind a port on {host}: {exc}") from exc
         return int(s.getsockname()[1])
+
+
+def port_holder(port: int) -> str | None:
+    """Who listens on TCP ``port`` on this machine: "pid N (command line)", or None when
+    it cannot be told (nobody listens, another user's process, not Linux)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()  # sl, local address (hex ip:port), remote, state, ...
+            listening = len(fields) > 9 and fields[3] == "0A"
+            if listening and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{fields[9]}]")
+    if not inodes:
+        return None
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ")
+                command = " ".join(command.decode(errors="replace").split())
+                return f"pid {proc.name} ({command[:120]})"
+        except OSError:
+            continue
+    return None
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:

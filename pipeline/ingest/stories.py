@@ -16,7 +16,7 @@ import orjson
 
 from pipeline import events, feed
 from pipeline.events import BadMessage
-from pipeline.processor import DeadLettered, RawMessage, process
+from pipeline.processor import DeadLettered, RawMessage, process_all
 
 JSON_HEADERS = ((events.HEADER_CONTENT_TYPE, b"application/json"),)
 # An NDJSON body may hold up to this many stories' worth of bytes (documented limit).
@@ -55,11 +55,16 @@ def status_of(error: BadMessage) -> int:
 def refuse_what_the_worker_would(
     record: Record, *, max_bytes: int, max_lines: int | None
 ) -> Record:
-    """``record``, or :class:`BadMessage` with the reason the worker would dead-letter it."""
+    """``record``, or :class:`BadMessage` with the reason the worker would dead-letter it.
+
+    A structured document (NewsML-G2, NITF...) is refused only when the worker would
+    read none of its items; one with some readable items is taken, and the worker
+    dead-letters the others one by one."""
     message = RawMessage(record.value, key=record.key, headers=record.headers)
-    outcome = process(message, max_bytes=max_bytes, max_lines=max_lines)
-    if isinstance(outcome, DeadLettered) and outcome.letter.reason != events.ENGINE_ERROR:
-        raise BadMessage(outcome.letter.reason, outcome.letter.error)
+    outcomes = process_all(message, max_bytes=max_bytes, max_lines=max_lines)
+    letters = [o.letter for o in outcomes if isinstance(o, DeadLettered)]
+    if len(letters) == len(outcomes) and letters[0].reason != events.ENGINE_ERROR:
+        raise BadMessage(letters[0].reason, letters[0].error)
     return record
 
 

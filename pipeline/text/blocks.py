@@ -586,6 +586,8 @@ def _classify_header(page: _Page, layout: Layout) -> int:
             and not sections.is_known_kicker(_KICKER_TIME.sub("", line))
         ):
             kind = "navigation"
+        if kind == "navigation" and _decorated_kicker(line):
+            kind = None  # "Política | 12:04", "Home > World > Politics": chrome-shaped
         if kind is None and page.ends(i) is not None:
             kind = "byline"
         if kind is None:
@@ -613,6 +615,9 @@ def _classify_header(page: _Page, layout: Layout) -> int:
     if headline is None:
         for i in content:
             kinds[i] = "navigation"
+        if _is_kicker_below(lines[content[-1]]) and _is_kicker(page, content[-1], end):
+            layout.kicker = content[-1]  # a kicker right above an undated or dated lede
+            kinds[content[-1]] = "section"
         return end
     layout.headline = headline
     kinds[headline] = "headline"
@@ -630,7 +635,10 @@ def _classify_header(page: _Page, layout: Layout) -> int:
         layout.kicker_in_menu = _in_menu(page, before[-1]) and not page.repeated(before[-1])
     for i in (i for i in content if i > headline):
         line = lines[i]
-        if _NAME_ONLY.fullmatch(line) and not sections.is_known_kicker(line):
+        if layout.kicker is None and _is_kicker_below(line):
+            layout.kicker = i  # "Politics" printed under the headline
+            kinds[i] = "section"
+        elif _NAME_ONLY.fullmatch(line) and not sections.is_known_kicker(line):
             kinds[i] = "byline"
             layout.byline = i if layout.byline is None else layout.byline
         elif page.learned[i] or word_count(line) <= _KICKER_MAX_WORDS or page.repeated(i):
@@ -653,16 +661,38 @@ def _credit_agency(line: str) -> str | None:
 
 
 def _is_kicker(page: _Page, i: int, headline: int) -> bool:
-    """A short label right above the headline (only chrome between them)."""
+    """A short label right above the headline (only chrome between them), as
+    printed: "Wirtschaft 12:04", "| Política", "Home > World > Politics"."""
     line = page.lines[i]
-    if word_count(line) > _KICKER_MAX_WORDS or shape.ends_sentence(line):
+    label = sections.kicker_label(line)
+    if label is None or word_count(label) > _KICKER_MAX_WORDS or shape.ends_sentence(label):
         return False
-    label = _KICKER_TIME.sub("", line)  # "Wirtschaft 12:04"
-    if looks_like_stamp(label) or shape.barred(line) or not label:
+    known = sections.is_known_kicker(label)
+    if (looks_like_stamp(label) and not known) or shape.barred(label):
+        return False  # "Covid-19" is a kicker sites print, not a stamp
+    if sections.is_not_kicker(label):
         return False
-    if _is_caps(line) and not sections.is_known_kicker(line):
+    if label != _KICKER_TIME.sub("", line) and not known:
+        return False  # only a label sites use is read through bars and arrows
+    if _is_caps(line) and not known:
         return False  # a masthead or a promo in capitals ("LANDESZEITUNG ONLINE")
-    return all(page.rule_chrome(j) for j in range(i + 1, headline))
+    between = range(i + 1, headline)
+    if any(sections.is_not_kicker(page.lines[j]) for j in between):
+        return False  # the site's name above its tagline or address
+    return all(page.rule_chrome(j) for j in between)
+
+
+def _decorated_kicker(line: str) -> bool:
+    """A label that names a topic inside bars, a time or a breadcrumb, which the
+    chrome tables read as a menu."""
+    label = sections.kicker_label(line)
+    return label is not None and label != line and sections.kicker_topic(label) is not None
+
+
+def _is_kicker_below(line: str) -> bool:
+    """A label that names a topic printed between the headline and the story."""
+    label = sections.kicker_label(line)
+    return label is not None and sections.kicker_topic(label) is not None
 
 
 _KICKER_TIME = re.compile(r"\s(?:[01]?\d|2[0-3])[:.][0-5]\d$")
@@ -709,6 +739,8 @@ def _headline_shaped(page: _Page, i: int) -> bool:
     if n < 2 or n > _HEADLINE_MAX_WORDS or page.test(looks_like_stamp, i):
         return False
     if shape.barred(line) or shape.link_like(line) or sections.is_known_kicker(line):
+        return False
+    if _decorated_kicker(line):
         return False
     if shape.full_stop(line) or _NAME_ONLY.fullmatch(line):
         return False

@@ -21,6 +21,8 @@ import numpy as np
 from pipeline.text.features import classifier_words, word_features
 
 MODEL_FILE = "sections-model.npz"
+# Below this calibrated probability the section is a guess, and the event says so.
+UNCERTAIN_BELOW = 0.5
 _CACHE_LIMIT = 200_000  # distinct words remembered; cleared when full
 
 
@@ -39,6 +41,11 @@ class Prediction:
     def confidence(self) -> float:
         return self.ranked[0][1]
 
+    @property
+    def uncertain(self) -> bool:
+        """The model is more likely wrong than right (calibrated probability < 0.5)."""
+        return self.confidence < UNCERTAIN_BELOW
+
 
 class SectionModel:
     """A trained section model, loaded from an ``.npz`` export."""
@@ -52,6 +59,9 @@ class SectionModel:
             self.labels: tuple[str, ...] = tuple(data["labels"].tolist())
             self.version = str(data["version"])
             self.sublinear_tf = bool(data["sublinear_tf"])
+            # fitted out of fold at training time (an older export has none: 1)
+            self.temperature = float(data["temperature"]) if "temperature" in data else 1.0
+        self._inverse_temperature = 1.0 / self.temperature
         self.index = {feature: i for i, feature in enumerate(vocabulary)}
         # What a story's gather reads: the same numbers, in float32 when the export
         # holds float32 numbers (half the memory traffic, and these rows are seldom
@@ -80,7 +90,8 @@ class SectionModel:
         (:func:`pipeline.text.features.classifier_words`).
 
         The same numbers as the scikit-learn pipeline (sublinear TF x IDF, L2 norm,
-        softmax of the linear scores), computed on the few features present: the
+        softmax of the linear scores divided by the calibration temperature, so a
+        story given 0.8 is right about 80% of the time), computed on the few features present: the
         feature ids of every word occurrence are sorted, and the run lengths are
         the term frequencies.
         """
@@ -108,6 +119,8 @@ class SectionModel:
             x /= math.sqrt(x @ x)  # the same correctly rounded root, without a numpy scalar
             rows = self._coef_rows.take(features, axis=0).astype(np.float64)  # take: fast gather
             z = x @ rows + self.intercept
+        if self.temperature != 1.0:
+            z *= self._inverse_temperature
         z = np.exp(z - np.maximum.reduce(z))  # the ufunc: no wrapper around max
         return z / z.sum()
 

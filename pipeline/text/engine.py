@@ -68,7 +68,7 @@ def enrich(
     prediction = model.predict_words(tokens) if model is not None else None
     if layout.kicker is not None and _menu_item(lines[layout.kicker], layout, prediction):
         kinds[layout.kicker], layout.kicker = "navigation", None
-    kicker = lines[layout.kicker] if layout.kicker is not None else None
+    kicker = lines[layout.kicker] if layout.kicker is not None else None  # as printed
     section = _section(kicker, prediction)
     dateline = _dateline(lines, layout, meta.received_at)
     return Story(
@@ -143,6 +143,7 @@ def _section(kicker: str | None, prediction: classifier.Prediction | None) -> Se
         confidence=round(confidence, 4),
         runner_up=runner_up,
         model=prediction.model if prediction is not None else None,
+        uncertain=source == "model" and prediction is not None and prediction.uncertain,
     )
 
 

@@ -8,7 +8,7 @@ same shape for consumers; a test keeps the two in step.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 SCHEMA = "wires.enriched/1"
@@ -62,10 +62,12 @@ class Section:
     label: str | None  # IPTC Media Topic top-level label
     code: str | None  # IPTC Media Topic code, "medtop:11000000"
     kicker: str | None  # the section label printed above the headline
-    source: Literal["kicker", "model"] | None
-    confidence: float | None  # 1.0 from a kicker, else the model's probability
+    source: Literal["kicker", "model", "format"] | None
+    confidence: float | None  # 1.0 from a kicker or the format, else the model's probability
     runner_up: RunnerUp | None  # the model's best other topic
     model: str | None  # version of the section model that was consulted
+    # the model decided with a calibrated probability under 0.5: a guess, not a fact
+    uncertain: bool = False
 
 
 @dataclass(slots=True)
@@ -85,6 +87,35 @@ class Block:
     kind: BlockKind
     text: str
     why: Why | None = None  # None for body
+
+
+@dataclass(slots=True)
+class ItemSubject:
+    code: str | None  # a qcode: "medtop:04000000", "subj:15000000", "anpa:s"
+    name: str | None
+
+
+@dataclass(slots=True, kw_only=True)
+class Item:
+    """What a structured agency format (NewsML-G2, NITF, ninjs...) said of the story
+    beyond the engine's fields: its own identifiers, status and codes."""
+
+    format: str  # "newsml-g2", "nitf", "ninjs-2", "rss", "anpa-1312", ...
+    guid: str | None = None
+    version: str | None = None  # the agency's own version number, as given
+    pubstatus: str | None = None  # usable, withheld, canceled (NewsML-G2 / ninjs)
+    urgency: int | None = None  # 1 (flash) .. 9
+    slugline: str | None = None
+    subheadline: str | None = None
+    located: str | None = None
+    provider: str | None = None
+    first_created: str | None = None
+    version_created: str | None = None
+    embargoed: str | None = None
+    subjects: list[ItemSubject] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    ednote: str | None = None
+    index: int = 0  # position among the items of its message
 
 
 @dataclass(slots=True, kw_only=True)
@@ -111,3 +142,7 @@ class Story:
     editor_codes: list[str]
     blocks: list[Block]
     word_count: int
+    # Set for a story read from a structured format: the format's item, and for each
+    # field the format gave (headline, dateline, section...) where in it it was.
+    item: Item | None = None
+    provenance: dict[str, str] = field(default_factory=dict)

@@ -127,6 +127,7 @@ class StorySource:
         self.received = 0
         self.undecodable = 0
         self.positions: dict[int, int] = {}  # partition -> next offset, for a rebuilt consumer
+        self.topic_id: Any = None  # whose log ``positions`` are in
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dashboard-source", daemon=True)
 
@@ -181,12 +182,21 @@ class StorySource:
     def _consume(self, consumer: KafkaConsumer) -> None:
         """Poll until stopped, or until the consumer needs rebuilding (then return)."""
         tps = sorted(consumer.assignment(), key=lambda tp: tp.partition)
+        watch = tail.RecreatedTopic(consumer, self.topic)
+        if self.topic_id is not None and watch.topic_id not in (None, self.topic_id):
+            log.warning("%s was created again; reading it from its start", self.topic)
+            consumer.seek_to_beginning(*tps)
+            self.positions.clear()
+        self.topic_id = watch.topic_id or self.topic_id
         self._set(CONNECTED)
         next_probe = time.monotonic() + self.probe_interval
         down_since: float | None = None
         while not self._stop.is_set():
             batch = consumer.poll(timeout_ms=200)
-            if batch:
+            if watch.check():
+                self.positions.clear()
+                self.topic_id = watch.topic_id
+            elif batch:
                 self._deliver(batch)
             if time.monotonic() < next_probe:
                 continue

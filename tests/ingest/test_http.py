@@ -255,6 +255,12 @@ def test_tokens_never_reach_the_logs(caplog):
         (b"Back to top\nShare this\nRelated Articles\n", "text/plain", "empty"),
         (b"kk-cae/jgb/lap/mc", "text/plain", "empty"),
         (envelope("Back to top\nShare this"), "application/json", "empty"),
+        (b"<nitf><body><body.content><p>cut off", "text/plain", "malformed_item"),
+        (
+            envelope('<!DOCTYPE nitf [<!ENTITY e "x">]><nitf/>'),
+            "application/json",
+            "malformed_item",
+        ),
     ],
 )
 def test_what_the_worker_would_dead_letter_is_400_with_its_reason(fake, body, content_type, reason):
@@ -274,3 +280,14 @@ def test_the_server_header_names_no_library_or_version(url):
     """Issue 15 (8): ``Server`` said which aiohttp version answered."""
     for reply in (request(url, "GET", "/healthz"), post(url, STORY)):
         assert reply.headers.get("server") == "wires-ingest", reply.headers
+
+
+def test_a_document_with_one_readable_item_is_accepted(url, fake):
+    """The worker reads the good item and dead-letters the other: ingest takes it."""
+    g2 = b'<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><itemSet>'
+    good = b'<newsItem guid="urn:t:1"><contentMeta><headline>Bridge reopens</headline>'
+    good += b"</contentMeta><contentSet><inlineData>The bridge reopened on Monday after "
+    good += b"repairs, the city said.</inlineData></contentSet></newsItem>"
+    empty = b'<newsItem guid="urn:t:2"><contentMeta/></newsItem>'
+    reply = post(url, g2 + good + empty + b"</itemSet></newsMessage>")
+    assert reply.status == 202, reply.body

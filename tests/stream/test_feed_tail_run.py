@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from pipeline.broker import port_is_free
 from pipeline.config import TOPIC_ENRICHED, TOPIC_RAW
 from pipeline.topics import ensure_topics
 from tests.brokerkit import fresh
@@ -181,9 +183,10 @@ def test_tail_prints_filters_and_stops(broker):
 
 
 def start_run(
-    env: dict[str, str], stories: int, logs: Path
+    env: dict[str, str], stories: int, logs: Path, *, session: bool = False
 ) -> tuple[subprocess.Popen[bytes], list[str]]:
     """``python -m pipeline run`` until ``stories`` tail lines are out; (process, lines).
+    With ``session`` it leads a session of its own, as in a terminal.
 
     Its output is read in a thread, so the deadline holds even when it goes quiet."""
     run = subprocess.Popen(
@@ -192,6 +195,7 @@ def start_run(
         cwd=harness.ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        start_new_session=session,
     )
     assert run.stdout is not None
     out: queue.Queue[str] = queue.Queue()
@@ -287,6 +291,127 @@ def test_run_starts_everything_stops_on_ctrl_c_and_a_second_run_keeps_the_storie
         return line[10:16].strip(), line[16:].replace("[REPEAT] ", "")
 
     assert sorted(map(shown, refed)) == sorted(map(shown, first))
+
+
+def run_pids_and_ports(lines: list[str]) -> tuple[list[int], list[int]]:
+    """The pids ``run`` printed (worker, dashboard, broker) and the ports it listens on."""
+    (process_line,) = [line for line in lines if line.strip().startswith("processes")]
+    pids = [int(word) for word in process_line.split(":")[1].split()]
+    ports = [
+        int(line.split()[1].rsplit(":", 1)[1].split("/")[0])
+        for line in lines
+        if line.startswith(("  dashboard   http", "  metrics     http", "  broker      "))
+    ]
+    return pids, ports
+
+
+def wait_all_gone(pids: list[int], ports: list[int], timeout: float) -> list[str]:
+    """What is still there after ``timeout`` s: live pids, ports still bound."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = [f"pid {pid}" for pid in pids if alive(pid)]
+        left += [f"port {port}" for port in ports if not port_is_free(port)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.timeout(300)
+def test_a_closed_terminal_stops_every_process_and_one_run_holds_its_directory(tmp_path):
+    """Issue 16 (3, 4): after the terminal of a ``run`` was closed, worker and dashboard
+    kept their ports and the next run quietly took others. SIGHUP to the run's session
+    (what a closing terminal sends) now stops everything within 10 s; while it runs, a
+    second ``run`` on its directory is refused, naming it, and ``tail`` finds its broker
+    without being told (``run.json``)."""
+    data = tmp_path / "wires"
+    env = {
+        **os.environ,
+        "WIRES_DATA_DIR": str(data),
+        "WIRES_METRICS_PORT": "0",
+        "WIRES_DASHBOARD_PORT": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("WIRES_BROKER", None)
+    run, lines = start_run(env, 2, data / "logs", session=True)
+    pids, ports = run_pids_and_ports(lines)
+    assert len(pids) == 3 and len(ports) == 3
+    try:
+        state = orjson.loads((data / "run.json").read_bytes())
+        assert state["pid"] == run.pid and f":{ports[2]}" in state["broker"]
+
+        shown = subprocess.run(
+            [sys.executable, "-m", "pipeline", "tail", "--from-beginning", "--count", "1"],
+            env=env,
+            cwd=harness.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert shown.returncode == 0 and is_story(shown.stdout), shown.stderr[-2000:]
+
+        second = subprocess.run(
+            [sys.executable, "-m", "pipeline", "run", "--no-samples"],
+            env=env,
+            cwd=harness.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert f"another `run` is using {data}/ (pid {run.pid}" in second.stderr
+    finally:
+        os.killpg(run.pid, signal.SIGHUP)
+        started = time.monotonic()
+        run.wait(10)
+        left = wait_all_gone(pids, ports, timeout=10 - (time.monotonic() - started))
+    assert left == [], f"still there 10 s after SIGHUP: {left}"
+    assert not (data / "run.json").exists()
+
+
+@pytest.mark.timeout(300)
+def test_a_killed_run_leaves_no_process_behind_and_a_taken_port_is_named(tmp_path):
+    """Issue 16 (3): a ``run`` killed with SIGKILL cannot stop its children; the kernel
+    does (a parent-death signal), so nothing keeps the ports. A port that is taken is an
+    error naming its holder, not a quiet move to another port."""
+    data = tmp_path / "wires"
+    env = {
+        **os.environ,
+        "WIRES_DATA_DIR": str(data),
+        "WIRES_METRICS_PORT": "0",
+        "WIRES_DASHBOARD_PORT": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("WIRES_BROKER", None)
+    run, lines = start_run(env, 1, data / "logs", session=True)
+    pids, ports = run_pids_and_ports(lines)
+    run.kill()
+    run.wait(10)
+    left = wait_all_gone(pids, ports, timeout=10)
+    assert left == [], f"still there 10 s after the run was killed: {left}"
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        refused = subprocess.run(
+            [sys.executable, "-m", "pipeline", "run", "--no-samples"],
+            env={**env, "WIRES_DASHBOARD_PORT": str(port)},
+            cwd=harness.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert refused.returncode == 1
+    assert f"port {port} for the dashboard is taken by pid {os.getpid()}" in refused.stderr
+    assert "WIRES_DASHBOARD_PORT" in refused.stderr
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

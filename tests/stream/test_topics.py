@@ -136,3 +136,37 @@ def test_a_security_setting_the_broker_does_not_speak_is_named_not_taken_for_abs
         assert "not-the-password" not in text
     with pytest.raises(TopicError, match="not reachable after"):
         ensure_topics(Settings(broker=f"127.0.0.1:{free_port()}"), timeout=1)
+
+
+def test_a_running_worker_creates_a_deleted_topic_again_and_says_so(fresh_broker, tmp_path):
+    """Issue 15 (2, 5): a topic that vanishes under a running worker (deleted, or a
+    broker back empty) is made again by the worker's topic watch, with the pipeline's
+    partitions, loudly: an error line and ``wires_topics_recreated_total``."""
+    from urllib.request import urlopen
+
+    from tests.stream import harness
+
+    bootstrap = fresh_broker.bootstrap
+    wanted = Settings(broker=bootstrap).partitions
+    port = free_port()
+    worker = harness.Worker(bootstrap, tmp_path, metrics_port=port).start()
+    try:
+        harness.wait_group(bootstrap, harness.settings(bootstrap).group, 1, timeout=90)
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            admin.delete_topics([TOPIC_DEADLETTER], timeout_ms=10_000)
+        finally:
+            admin.close()
+        deadline = time.monotonic() + 60
+        metric = f'wires_topics_recreated_total{{topic="{TOPIC_DEADLETTER}"}} 1.0'
+        page = ""
+        while time.monotonic() < deadline:
+            page = urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+            if metric in page:
+                break
+            time.sleep(0.5)
+        assert metric in page, worker.log()
+        assert partitions_on_broker(bootstrap, [TOPIC_DEADLETTER]) == {TOPIC_DEADLETTER: wanted}
+        assert f"topic {TOPIC_DEADLETTER} was missing" in worker.log()
+    finally:
+        worker.stop()

@@ -315,3 +315,40 @@ def test_faust_accepts_the_settings():
     assert app.conf.broker_heartbeat_interval == 0.5
     assert app.conf.broker_rebalance_timeout == 3.0
     assert app.conf.producer_max_batch_size == 256 * 1024
+
+
+def consumer_thread_without_position() -> MagicMock:
+    """Faust's aiokafka consumer thread, as far as ``verify_event_path`` reads it, with
+    one partition whose offset awaits a reset (aiokafka's own partition state)."""
+    from aiokafka.consumer.subscription_state import TopicPartitionState
+
+    async def new_state() -> TopicPartitionState:  # it makes a future on the running loop
+        return TopicPartitionState(None)
+
+    thread = MagicMock()
+    thread._verify_aiokafka_event_path.return_value = False
+    thread.time_started = 0.0
+    state = asyncio.run(new_state())
+    thread._consumer._fetcher._subscriptions.subscription.assignment.state_value.return_value = (
+        state
+    )
+    thread._ensure_consumer.return_value = thread._consumer
+    return thread
+
+
+def test_faust_livelock_check_still_crashes_on_a_partition_without_position(unpatched):
+    """Canary for part 7: when this fails, Faust skips such partitions itself."""
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    with pytest.raises(AssertionError):
+        AIOKafkaConsumerThread.verify_event_path(
+            consumer_thread_without_position(), 100.0, TP("wires.raw", 0)
+        )
+
+
+def test_patched_livelock_check_skips_a_partition_without_position(patched):
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+
+    thread = consumer_thread_without_position()
+    assert AIOKafkaConsumerThread.verify_event_path(thread, 100.0, TP("wires.raw", 0)) is None
+    thread._verify_aiokafka_event_path.assert_not_called()  # nothing of Faust's ran

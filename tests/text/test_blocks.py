@@ -1,6 +1,6 @@
 """Block classification, one kind at a time, on small inline stories."""
 
-from pipeline.text import blocks, normalise
+from pipeline.text import blocks, normalise, sections
 
 LEDE = (
     "LONDON, March 3 (Reuters) - The government said on Tuesday it would raise the "
@@ -85,10 +85,55 @@ def test_timestamp_and_header_chrome_are_navigation():
     for line in (
         "June 15, 2021 | 03:06 am",
         "Skip to content",
-        "Home » Politics",
         "News > World > Europe",
+        "Home > World > Europe",  # a breadcrumb to no topic: a menu
+        "News | Sport | Weather",
     ):
         assert kind_of(story(line, "UK raises minimum wage by 6%"), line) == "navigation", line
+
+
+HEADLINE = "UK raises minimum wage by 6%"
+
+
+def test_kickers_as_printed_above_or_below_the_headline():
+    for line, label in (
+        ("| Politics", "Politics"),
+        ("Politics |", "Politics"),
+        ("» Economía", "Economía"),
+        ("— Sport —", "Sport"),
+        ("[Business]", "Business"),
+        ("Wirtschaft 12:04", "Wirtschaft"),
+        ("Política | 14:30", "Política"),
+        ("Home » Politics", "Politics"),
+        ("Home > World > Politics", "Politics"),
+        ("Inicio / Economía / Europa", "Economía"),
+    ):
+        for text in (story(line, HEADLINE), story(HEADLINE, line)):
+            layout = blocks.classify(normalise.lines(text))
+            assert layout.kicker is not None, (line, text.index(line))
+            assert layout.kinds[layout.kicker] == "section"
+            assert sections.kicker_label(normalise.lines(text)[layout.kicker]) == label
+
+
+def test_a_known_kicker_right_above_the_lede_without_a_headline():
+    for kicker in ("Economy", "Covid-19"):
+        layout = blocks.classify(normalise.lines(story(kicker)))
+        assert layout.headline is None and layout.kicker == 0, kicker
+
+
+def test_taglines_stamps_and_addresses_are_no_kicker():
+    for line in (
+        "The voice of the valley",
+        "Tu diario, tu voz",
+        "Since 1887",
+        "Jornalismo independente",
+        "Archive",
+        "Actualisé",
+        "Springfield, IL 62701",
+    ):
+        layout = blocks.classify(normalise.lines(story("Daily Planet", line, HEADLINE)))
+        assert layout.kicker is None, line
+        assert kind_of(story("Daily Planet", line, HEADLINE), line) == "navigation", line
 
 
 def test_in_body_navigation():

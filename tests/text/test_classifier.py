@@ -45,6 +45,48 @@ def test_exported_model_equals_scikit_learn(tmp_path):
     assert np.allclose(got, expected, atol=1e-5)
 
 
+def test_a_temperature_divides_the_scores_before_the_softmax(tmp_path):
+    examples = training.load_examples(TRAIN)[::4]
+    texts, labels = [e.text for e in examples], [e.label for e in examples]
+    estimator = training.make_estimator().fit(texts, labels)
+    path = tmp_path / "model.npz"
+    training.export(estimator, path, "test", temperature=0.25)
+    model = SectionModel(path)
+    assert model.temperature == 0.25
+    expected = training.softmax(estimator.decision_function(texts[:20]), 0.25)
+    got = np.array([model.probabilities(classifier_words(t)) for t in texts[:20]])
+    assert np.allclose(got, expected, atol=1e-5)
+    # the same ranking as the model's own probabilities, only surer
+    plain = estimator.predict_proba(texts[:20])
+    assert (got.argmax(axis=1) == plain.argmax(axis=1)).all()
+    assert (got.max(axis=1) >= plain.max(axis=1) - 1e-9).all()
+
+
+def test_fit_temperature_finds_the_temperature_the_answers_were_drawn_with():
+    rng = np.random.default_rng(7)
+    scores = rng.normal(0, 1, (4000, 17))
+    for true_t in (0.2, 1.0, 3.0):
+        p = training.softmax(scores, true_t)
+        gold = np.array([rng.choice(17, p=row) for row in p])
+        assert abs(training.fit_temperature(scores, gold) - true_t) / true_t < 0.1
+
+
+def test_shipped_model_is_calibrated_and_says_when_it_guesses():
+    model = default_model()
+    assert model.temperature != 1.0  # fitted at training time, stored in the model
+    sure = model.predict("Parliament passed the budget bill after a long vote by MPs.")
+    assert sure.label == "politics" and not sure.uncertain
+    guess = model.predict_words(["zzqx", "qqqy"])
+    assert guess.uncertain and guess.confidence < 0.5
+    body = (
+        "GENEVA, May 3 (Reuters) - The World Health Organization said on Tuesday that "
+        "measles cases had tripled, urging countries to step up vaccination of children."
+    )
+    section = enrich("Measles cases triple, WHO says\n" + body).section
+    assert section.source == "model" and section.uncertain == (section.confidence < 0.5)
+    assert enrich("Sports\nMeasles cases triple, WHO says\n" + body).section.uncertain is False
+
+
 def test_shipped_model_is_small_and_versioned():
     path = ROOT / "pipeline" / "text" / "data" / "sections-model.npz"
     assert path.stat().st_size < 5_000_000

@@ -137,3 +137,15 @@ def test_year_from_a_metadata_line_in_the_header():
         "months of the year, the ministry said on Wednesday."
     )
     assert enrich(raw).dateline.date == "2023-12-06"
+
+
+def test_a_decorated_kicker_decides_and_is_kept_as_printed():
+    body = (
+        "QUITO, 4 mar (EFE).- El Gobierno de Ecuador presentó este martes un proyecto de "
+        "ley para reformar el código electoral antes de los comicios del próximo año."
+    )
+    for printed in ("| Política", "Política 12:04", "Inicio > Mundo > Política"):
+        section = enrich(f"{printed}\nEl Gobierno presenta la reforma electoral\n{body}").section
+        assert (section.kicker, section.source, section.label) == (printed, "kicker", "politics")
+    tagline = enrich(f"La voz de los Andes\nEl Gobierno presenta la reforma electoral\n{body}")
+    assert tagline.section.kicker is None and tagline.section.source == "model"
