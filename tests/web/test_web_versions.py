@@ -66,6 +66,7 @@ def event(
             "confidence": 0.41,
             "runner_up": {"label": "arts, culture and entertainment", "confidence": 0.22},
             "model": "sections-7",
+            "uncertain": True,
         },
         "headline": headline,
         "byline": None,
@@ -163,7 +164,8 @@ def test_badges_and_versions_grouped_by_story(
     expect(page.locator("#story-badges .badge-killed")).to_have_text("KILLED")
     expect(page.locator("#story-section")).to_have_text(
         "Section: arts · from the model, 41 % sure "
-        "(runner-up: arts, culture and entertainment, 22 %) · model sections-7"
+        "(runner-up: arts, culture and entertainment, 22 %) · uncertain: a guess, check it"
+        " · model sections-7"
     )
     expect(page.locator("#story-source")).to_contain_text("feed newsdesk-test")
     expect(page.locator("#story-source")).to_contain_text("received 2026-12-07T21:06:00.000Z")

@@ -677,7 +677,8 @@
     const runner = section.runner_up && typeof section.runner_up === "object" ? section.runner_up : null;
     const alt = runner && str(runner.label) ? ` (runner-up: ${str(runner.label)}, ${percent(runner.confidence)})` : "";
     const model = str(section.model) ? ` · model ${str(section.model)}` : "";
-    return `Section: ${label} · ${how}${alt}${model}`;
+    const unsure = section.uncertain === true ? " · uncertain: a guess, check it" : "";
+    return `Section: ${label} · ${how}${alt}${unsure}${model}`;
   }
 
   function sourceText(event) {
