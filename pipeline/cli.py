@@ -14,9 +14,14 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
 from pipeline.config import ConfigError, Settings, from_env
+
+if TYPE_CHECKING:  # the commands import what they need when they run
+    from pipeline.feed import FeedReport
+    from pipeline.outcomes import Outcomes
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -168,6 +173,16 @@ def cmd_feed(args: argparse.Namespace) -> int:
     except topics.TopicError as error:  # no broker, or no wires.raw yet (no worker)
         print(f"feed: {error}", file=sys.stderr)
         return 1
+    watcher = None
+    if args.wait and not args.watch:
+        from kafka.errors import KafkaError
+
+        from pipeline.outcomes import Outcomes
+
+        try:
+            watcher = Outcomes(settings)  # the topics' ends before anything is sent
+        except (TimeoutError, KafkaError) as error:
+            print(f"feed: cannot --wait, sending anyway: {error}", file=sys.stderr)
     # SIGTERM (a service manager, kill) stops the feed as Ctrl-C does: what was sent is
     # still awaited and the summary says what was not sent.
     signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -177,7 +192,9 @@ def cmd_feed(args: argparse.Namespace) -> int:
             # kafka-python logs each (re)connect and failed retry, several a second
             # while the broker is away: the folder's own lines say what matters.
             logging.getLogger("kafka").setLevel(logging.ERROR)
-            folder = feed.DropFolder(Path(args.watch), producer, feed_name=args.feed)
+            folder = feed.DropFolder(
+                Path(args.watch), producer, feed_name=args.feed, settings=settings
+            )
             try:
                 report = folder.run()
             except KeyboardInterrupt:
@@ -187,10 +204,25 @@ def cmd_feed(args: argparse.Namespace) -> int:
                 print("feed: give PATH, DIR or - (stdin), or --watch DIR", file=sys.stderr)
                 return 2
             report = feed.feed(args.paths, producer, feed_name=args.feed, received_at=received_at)
+            if watcher is not None:
+                _hear_outcomes(watcher, report, args.wait)
     finally:
         producer.close(timeout=10)
+        if watcher is not None:
+            watcher.close()
     print(report.summary(), file=sys.stderr)
-    return 1 if report.failed or report.not_sent else 0
+    return 1 if report.failed or report.not_sent or report.rejected else 0
+
+
+def _hear_outcomes(watcher: Outcomes, report: FeedReport, wait: float) -> None:
+    """Fill ``report``'s published / rejected / unheard from the output topics."""
+    from pipeline.outcomes import REJECTED
+
+    names = [n for n in report.acknowledged if n != "<stdin>"]  # stdin has no path
+    found = watcher.wait(names, wait)
+    report.rejected = [(n, o.reason or "") for n, o in found.items() if o.kind == REJECTED]
+    report.published = len(found) - len(report.rejected)
+    report.unheard = len(names) - len(found)
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
@@ -238,6 +270,17 @@ def cmd_poll(args: argparse.Namespace) -> int:
 def cmd_tail(args: argparse.Namespace) -> int:
     from pipeline import tail
 
+    if args.deadletter:
+        from pipeline import deadletters
+
+        return deadletters.tail_deadletters(
+            settings_of(args),
+            out=sys.stdout,
+            from_beginning=args.from_beginning,
+            count=args.count,
+            as_json=args.json or args.format == "json",
+            idle_timeout=args.idle_timeout,
+        )
     return tail.tail(
         settings_of(args),
         out=sys.stdout,
@@ -441,8 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
         "send raw stories to wires.raw: files, folders, stdin, a drop folder",
         "Send each PATH (a file; a folder: its files; '-': stdin) as one raw story and "
         "print a summary of sent/failed. With --watch DIR, send every file dropped into "
-        "DIR and move it to DIR/done/ once the broker acknowledged it (DIR/failed/ if "
-        "refused).",
+        "DIR and move it to DIR/done/ once the broker acknowledged it (DIR/failed/ with a "
+        ".error note if refused, or rejected by the worker later).",
         kafka=True,
     )
     feed.add_argument("paths", nargs="*", metavar="PATH|DIR|-")
@@ -452,6 +495,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--received-at",
         metavar="ISO",
         help="received time to record instead of now (archive replays)",
+    )
+    feed.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="then wait up to SECONDS for the pipeline's word on each file: how many "
+        "were published, and which were rejected (dead letters) and why",
     )
 
     poll_ = add(
@@ -487,6 +537,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="line",
         help="line: one readable line a story (default); json: whole events; "
         "ninjs: IPTC ninjs 2.2 objects, one a line",
+    )
+    tail.add_argument(
+        "--deadletter",
+        action="store_true",
+        help="print rejected stories from wires.deadletter instead: reason, time, feed, "
+        "name, error and a safe preview (--json or --format json: the same as JSON lines)",
     )
     tail.add_argument(
         "--idle-timeout",

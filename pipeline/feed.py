@@ -18,6 +18,7 @@ import os
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +28,9 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError, KafkaTimeoutError
 from tqdm import tqdm
 
-from pipeline import events, topics
+from pipeline import events, topics, writers
 from pipeline.config import TOPIC_RAW, Settings
+from pipeline.outcomes import REJECTED, Outcomes
 from pipeline.text.story import iso_utc
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,8 @@ FAILED = "failed"
 # Headroom above the story limit for headers and record framing.
 _REQUEST_HEADROOM = 64 * 1024
 _PROGRESS_FROM = 50  # show a progress bar from this many stories
+_FILED_MEMORY = 10_000  # files in done/ a later dead letter may still move to failed/
+VERDICT_WAIT = 300.0  # seconds a sent file may still be dead-lettered (a worker's backlog)
 
 
 # A failure that is the broker's, not the story's: the drop folder keeps the file to
@@ -52,12 +56,25 @@ class FeedReport:
     sent: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     not_sent: int = 0  # stories left when the run was interrupted (Ctrl-C, SIGTERM)
+    acknowledged: list[str] = field(default_factory=list)  # names of the sent ones
+    # What the pipeline made of the sent ones (feed --wait): None when not asked.
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    published: int | None = None
+    unheard: int = 0  # sent, but neither published nor rejected within the wait
 
     def summary(self) -> str:
         text = f"sent {self.sent}, failed {len(self.failed)}"
         if self.not_sent:
             text += f", interrupted: {self.not_sent} not sent"
-        return text + "".join(f"\n  {name}: {reason}" for name, reason in self.failed)
+        text += "".join(f"\n  {name}: {reason}" for name, reason in self.failed)
+        if self.published is not None:
+            text += f"\npublished {self.published}, rejected {len(self.rejected)}"
+            if self.unheard:
+                text += f", no word yet on {self.unheard} (is a worker running?)"
+        elif self.rejected:  # a drop folder hears of rejects only
+            text += f"\nrejected by the pipeline {len(self.rejected)}"
+        text += "".join(f"\n  {name}: {reason}" for name, reason in self.rejected)
+        return text
 
 
 # Seconds a feed waits for ``wires.raw`` to be created (by a worker or the topic job).
@@ -177,6 +194,7 @@ def feed(
         try:
             future.get(timeout=timeout)  # type: ignore[attr-defined]
             report.sent += 1
+            report.acknowledged.append(name)
         except KafkaError as error:
             report.failed.append((name, f"{NOT_ACKNOWLEDGED}: {error}"))
     return report
@@ -229,8 +247,20 @@ def _send_one(
 class DropFolder:
     """Watch a folder: send each new file, then file it under ``done/`` or ``failed/``.
 
-    A file is picked up once it has not changed for ``settle`` seconds, so a
-    writer that is still copying it is not cut short.
+    A file is read only once it is complete: its size and modification time the
+    same at two scans in a row, unchanged for ``settle`` seconds, and open for
+    writing by no process (:func:`pipeline.writers.being_written`). A writer that
+    pauses (a slow network copy) kept the file open, or, closing and reopening it,
+    pauses less than ``settle``; a file moved in by a rename from the same disk is
+    complete when it appears. A file read early used to be sent half, and its rest became
+    a second story.
+
+    With ``settings`` it also follows ``wires.deadletter``: a file the worker rejected
+    moves on from ``done/`` to ``failed/`` with a ``.error`` note giving the reason,
+    instead of looking sent. The follower opens once files were sent (reading from
+    just before the send, by message time) and closes once none was sent for
+    :data:`VERDICT_WAIT` s, so an idle folder, or one whose broker is away, holds no
+    second connection (whose errors would fill the log).
     """
 
     def __init__(
@@ -240,10 +270,16 @@ class DropFolder:
         *,
         feed_name: str | None = None,
         poll: float = 0.5,
-        settle: float = 1.0,
+        settle: float = 2.0,
         timeout: float = 30.0,
+        settings: Settings | None = None,
     ) -> None:
         self.folder = folder
+        self.settings = settings
+        self._rejects: Outcomes | None = None
+        self._rejects_retry_at = 0.0
+        self._last_sent = 0.0
+        self._filed: OrderedDict[str, Path] = OrderedDict()  # sent path -> its done/ file
         self.producer = producer
         self.feed_name = feed_name or folder.name
         self.poll = poll
@@ -251,23 +287,32 @@ class DropFolder:
         self.timeout = timeout
         self.report = FeedReport()
         self.stopping = threading.Event()
+        self._seen: dict[str, tuple[int, int]] = {}  # name -> (size, mtime_ns) last scan
         for sub in (DONE, FAILED):
             (folder / sub).mkdir(parents=True, exist_ok=True)
 
     def ready_files(self) -> list[Path]:
+        """The complete files (see the class), oldest name first."""
         now = time.time()
-        files = []
+        seen, self._seen = self._seen, {}
+        candidates = []
         for entry in os.scandir(self.folder):
-            settled = entry.is_file() and now - entry.stat().st_mtime >= self.settle
-            if settled and not entry.name.startswith("."):
-                files.append(Path(entry.path))
-        return sorted(files)
+            if entry.name.startswith(".") or not entry.is_file():
+                continue
+            stat = entry.stat()
+            shape = (stat.st_size, stat.st_mtime_ns)
+            self._seen[entry.name] = shape
+            if seen.get(entry.name) == shape and now - stat.st_mtime >= self.settle:
+                candidates.append(Path(entry.path))
+        busy = writers.being_written(candidates)
+        return sorted(path for path in candidates if path not in busy)
 
     def run_once(self) -> int:
         """Send what is ready and file it; returns how many files were handled."""
         files = self.ready_files()
         if not files:
             return 0
+        started_ms = int(time.time() * 1000) - 5000  # clocks of broker and host may differ
         report = feed(
             [str(f) for f in files],
             self.producer,
@@ -277,6 +322,8 @@ class DropFolder:
             interruptible=False,
         )
         failed = dict(report.failed)
+        if report.sent:
+            self._follow_rejects(started_ms)
         for path in files:
             reason = failed.get(str(path))
             if reason is not None and reason.startswith(NOT_ACKNOWLEDGED):
@@ -285,21 +332,72 @@ class DropFolder:
             if reason:
                 target.with_name(target.name + ".error").write_text(reason + "\n")
                 log.warning("drop folder: %s failed: %s", path.name, reason)
+            elif self._rejects is not None:
+                self._filed[str(path)] = target
+                self._last_sent = time.monotonic()
+                while len(self._filed) > _FILED_MEMORY:
+                    self._filed.popitem(last=False)
         self.report.sent += report.sent
         self.report.failed.extend(report.failed)
         return len(files)
 
+    def _follow_rejects(self, since_ms: int) -> None:
+        """Open the dead-letter follower at ``since_ms``, unless open, without settings,
+        or it failed less than 30 s ago."""
+        if self.settings is None or self._rejects is not None:
+            return
+        if time.monotonic() < self._rejects_retry_at:
+            return
+        try:
+            self._rejects = Outcomes(
+                self.settings, topic_wait=1.0, stories=False, since_ms=since_ms
+            )
+        except (TimeoutError, KafkaError) as error:
+            log.debug("drop folder: not following wires.deadletter: %s", error)
+            self._rejects_retry_at = time.monotonic() + 30.0
+
+    def _close_rejects(self) -> None:
+        if self._rejects is not None:
+            self._rejects.close()
+            self._rejects = None
+        self._filed.clear()
+
+    def file_rejects(self, timeout_ms: int = 0) -> int:
+        """Move the files the worker dead-lettered from ``done/`` to ``failed/`` (with a
+        ``.error`` note); returns how many. A no-op while the follower is closed."""
+        if self._rejects is None:
+            return 0
+        if not self._filed or time.monotonic() - self._last_sent > VERDICT_WAIT:
+            self._close_rejects()
+            return 0
+        moved = 0
+        for path, outcome in self._rejects.poll(timeout_ms):
+            done = self._filed.pop(path, None) if path else None
+            if done is None or outcome.kind != REJECTED or not done.exists():
+                continue
+            target = _move_to(done, self.folder / FAILED)
+            note = f"rejected by the pipeline: {outcome.reason}\n"
+            target.with_name(target.name + ".error").write_text(note)
+            log.warning("drop folder: %s rejected: %s", done.name, outcome.reason)
+            self.report.rejected.append((str(path), outcome.reason or ""))
+            moved += 1
+        return moved
+
     def run(self) -> FeedReport:
         """Poll until :meth:`stop` (or Ctrl-C) is called."""
         log.info("watching %s for stories (done/ and failed/ inside)", self.folder)
-        while not self.stopping.is_set():
-            try:
-                handled = self.run_once()
-            except KafkaError as error:
-                log.warning("drop folder: broker unavailable (%s); retrying", error)
-                handled = 0
-            if not handled:
-                self.stopping.wait(self.poll)
+        try:
+            while not self.stopping.is_set():
+                try:
+                    handled = self.run_once()
+                    self.file_rejects()
+                except KafkaError as error:
+                    log.warning("drop folder: broker unavailable (%s); retrying", error)
+                    handled = 0
+                if not handled:
+                    self.stopping.wait(self.poll)
+        finally:
+            self._close_rejects()
         return self.report
 
     def stop(self) -> None:

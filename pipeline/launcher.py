@@ -164,7 +164,7 @@ def _run(settings: Settings, *, feed_samples: bool, broker: str, out: TextIO) ->
         if feed_samples:
             report = feed.feed([str(samples_dir())], producer, feed_name="samples", progress=None)
             print(f"fed the sample wires: {report.summary()}", file=out, flush=True)
-        drop = feed.DropFolder(inbox, producer, feed_name="inbox")
+        drop = feed.DropFolder(inbox, producer, feed_name="inbox", settings=settings)
         watcher = threading.Thread(target=drop.run, name="drop-folder", daemon=True)
         watcher.start()
         stack.callback(watcher.join, 10)
@@ -223,16 +223,19 @@ def _where_to_look(
             "The pipeline is running. Where to look:",
             f"  dashboard   http://{host}:{settings.dashboard_port}/",
             f"  metrics     http://{host}:{settings.metrics_port}/metrics",
-            f"  drop folder {inbox}/   (copy story files in; they move to done/ once sent)",
+            f"  drop folder {inbox}/   (copy story files in; they move to done/ once sent,"
+            " to failed/ with a .error note if rejected)",
             f"  broker      {settings.broker}   (export WIRES_BROKER={settings.broker})",
             f"              {kept}",
             f"  feed        {python} -m pipeline feed --broker {settings.broker} FILE...",
             f"  tail        {python} -m pipeline tail --broker {settings.broker} --from-beginning",
+            f"  rejected    {python} -m pipeline tail --broker {settings.broker} --deadletter"
+            " --from-beginning   (and 'rejected' on the dashboard)",
             f"  logs        {logs}/worker.log, {logs}/dashboard.log",
             f"  processes   worker, dashboard, broker: {' '.join(str(p) for p in pids if p)}",
             "  Ctrl-C stops everything.",
             "",
-            "Enriched stories as they arrive (time, version, agency, section, place, headline;"
-            " 'rep': an exact repeat of a version already seen):",
+            "Enriched stories as they arrive (received time UTC, version, agency, section,"
+            " place, badges: [KILLED] [CORRECTION] [UPDATE n] [REPEAT], headline):",
         ]
     )

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
-from pipeline import workarounds
+from pipeline import badges, workarounds
 from pipeline.config import TOPIC_ENRICHED, Settings
 
 log = logging.getLogger(__name__)
@@ -42,19 +42,22 @@ class Filters:
 
 
 def format_line(event: dict) -> str:
-    """``21:04:05  v1     EFE      politics              Nur-Sultan       Kazakhstan ...``
+    """``21:04:05  v3     EFE      economy ...  Abidjan  [KILLED] Cocoa futures hit record``
 
-    The second column is the story's version, ``rep`` after it for an exact repeat;
-    a section the model was unsure of is marked ``?politics``."""
-    stamp = (event.get("processed_at") or "")[11:19]
-    version = f"v{event.get('version') or '?'}" + (" rep" if event.get("duplicate") else "")
+    The time is the received time (processed time when none), the one basis the
+    dashboard uses too. The second column is the story's version; a section the model
+    was unsure of is marked ``?politics``; badges (:mod:`pipeline.badges`: KILLED,
+    CORRECTION, UPDATE n, REPEAT) lead the headline."""
+    stamp = (event.get("received_at") or event.get("processed_at") or "")[11:19]
+    version = f"v{event.get('version') or '?'}"
     section = (event.get("section") or {}).get("label") or "-"
     if (event.get("section") or {}).get("uncertain"):
         section = "?" + section  # the model's guess (older events carry no flag)
     place = (event.get("dateline") or {}).get("place") or "-"
+    marks = badges.label(event)
     return (
         f"{stamp:8}  {version:<6} {(event.get('agency') or '-'):<8} {section[:28]:<28} "
-        f"{place[:18]:<18} {event.get('headline') or '(no headline)'}"
+        f"{place[:18]:<18} {marks + ' ' if marks else ''}{event.get('headline') or '(no headline)'}"
     )
 
 

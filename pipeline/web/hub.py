@@ -3,8 +3,11 @@
 Pure and single-threaded (the server touches it from its event loop only), so no
 locks, and tests drive it with a fake clock. Repeats are dropped by story id, as the
 README asks of every consumer (delivery is at least once), using a bounded memory of
-ids. Rate and latency are keyed by ``processed_at``, not by arrival here, so a
-dashboard catching up on a backlog does not draw a spike that never happened.
+ids; an exact repeat the pipeline marked (``duplicate``) badges the row it repeats
+instead. Rows carry the version badges of :mod:`pipeline.badges` and the
+``story_id`` the page groups versions by. Rate and latency are keyed by
+``processed_at``, not by arrival here, so a dashboard catching up on a backlog does
+not draw a spike that never happened.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import time
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from pipeline import badges
 
 Event = dict[str, Any]
 Row = dict[str, Any]
@@ -53,8 +58,13 @@ def summarise(event: Event) -> Row:
     section = event.get("section") if isinstance(event.get("section"), dict) else {}
     dateline = event.get("dateline") if isinstance(event.get("dateline"), dict) else {}
     headline = _text(event.get("headline"))
+    version = event.get("version")
     return {
         "id": str(event["id"]),
+        "story_id": _text(event.get("story_id")) or str(event["id"]),
+        "version": version if isinstance(version, int) and not isinstance(version, bool) else None,
+        "withdrawn": badges.withdrawn(event),
+        "badges": [[kind, text] for kind, text in badges.badges(event)],
         "time": _text(event.get("received_at")) or _text(event.get("processed_at")),
         "agency": _text(event.get("agency")),
         "language": _text(event.get("language")),
@@ -114,6 +124,7 @@ class Hub:
             if story_id in self._seen:
                 self.duplicates += 1
                 self._seen.move_to_end(story_id)
+                self._mark_repeat(story_id, event)
                 continue
             self._remember(story_id)
             row = summarise(event)
@@ -124,6 +135,19 @@ class Hub:
             self._count(event, row, now)
             added += 1
         return added
+
+    def _mark_repeat(self, story_id: str, event: Event) -> None:
+        """An agency's exact repeat (``duplicate: true``) of a row still kept: the row
+        gets the REPEAT badge and is pushed again (the page updates it by id). A plain
+        redelivery of the same event changes nothing."""
+        entry = self._stories.get(story_id)
+        if entry is None or event.get("duplicate") is not True:
+            return
+        row = entry[1]
+        row["repeats"] = int(row.get("repeats") or 0) + 1
+        if ["repeat", "REPEAT"] not in row["badges"]:
+            row["badges"] = [*row["badges"], ["repeat", "REPEAT"]]
+        self._pending.append(row)
 
     def _remember(self, story_id: str) -> None:
         self._seen[story_id] = None

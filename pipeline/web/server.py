@@ -2,7 +2,8 @@
 
 Endpoints: ``/`` (the page), ``/static/...``, ``/events`` (Server-Sent Events),
 ``/api/stories/{id}`` (one full event from the ring buffer), ``/api/summary`` (counts,
-rate, latency, broker status) and ``/healthz``.
+rate, latency, broker status), ``/api/deadletters`` (the last rejected stories,
+summarised: :mod:`pipeline.web.rejects`) and ``/healthz``.
 
 Why SSE: one-way push over plain HTTP, and every browser reconnects by itself. Pushes
 are batched so hundreds of stories a second cost a handful of events: every
@@ -38,10 +39,11 @@ import orjson
 from aiohttp import web
 from yarl import URL
 
-from pipeline.config import Settings
+from pipeline.config import TOPIC_DEADLETTER, Settings
 from pipeline.serving import is_loopback, run_service, serve_until_stopped
 from pipeline.web import sse
 from pipeline.web.hub import Hub
+from pipeline.web.rejects import Rejects
 from pipeline.web.source import StorySource
 
 log = logging.getLogger(__name__)
@@ -99,17 +101,23 @@ class Dashboard:
     snapshot_limit: int = 2000
     queue_size: int = 64
     clients: set[Client] = field(default_factory=set)
+    rejects: Rejects = field(default_factory=Rejects)
 
     def stats(self) -> dict[str, Any]:
         status, error = self.status()
         return {
             **self.hub.stats(),
+            "rejected": self.rejects.total,
             "broker": {"status": status, "error": error},
             "clients": len(self.clients),
         }
 
     def snapshot_frame(self) -> bytes:
-        payload = {"stories": self.hub.recent(self.snapshot_limit), "stats": self.stats()}
+        payload = {
+            "stories": self.hub.recent(self.snapshot_limit),
+            "deadletters": self.rejects.recent(),
+            "stats": self.stats(),
+        }
         return sse.frame(orjson.dumps(payload).decode(), event="snapshot")
 
     def broadcast(self, frame: bytes) -> None:
@@ -124,10 +132,14 @@ class Dashboard:
             await asyncio.sleep(self.push_interval)
             try:
                 rows = self.hub.take_pending(self.push_limit)
+                letters = self.rejects.take_pending()
                 if not self.clients:
                     continue
                 if rows:
                     self.broadcast(sse.frame(orjson.dumps(rows).decode(), event="stories"))
+                if letters:
+                    frame = sse.frame(orjson.dumps(letters).decode(), event="deadletters")
+                    self.broadcast(frame)
                 if loop.time() >= next_stats:
                     next_stats = loop.time() + self.stats_interval
                     self.broadcast(sse.frame(orjson.dumps(self.stats()).decode(), event="stats"))
@@ -159,6 +171,11 @@ async def _story(request: web.Request) -> web.Response:
     if event is None:
         return _json({"error": "not among the recent stories"}, status=404)
     return _json(event)
+
+
+async def _deadletters(request: web.Request) -> web.Response:
+    rejects = request.app[DASHBOARD].rejects
+    return _json({"total": rejects.total, "deadletters": rejects.recent()})
 
 
 async def _no_icon(request: web.Request) -> web.Response:
@@ -246,6 +263,7 @@ def create_app(
     app.router.add_get("/events", _events)
     app.router.add_get("/api/stories/{story_id}", _story)
     app.router.add_get("/api/summary", _summary)
+    app.router.add_get("/api/deadletters", _deadletters)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/favicon.ico", _no_icon)
     app.router.add_static("/static/", STATIC, show_index=False, follow_symlinks=False)
@@ -273,16 +291,27 @@ async def serve(
         with contextlib.suppress(RuntimeError):  # the loop closed while we shut down
             loop.call_soon_threadsafe(hub.add, events)
 
+    rejects = Rejects()
+
+    def deliver_rejects(letters: list[dict[str, Any]]) -> None:
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(rejects.add, letters)
+
     source = StorySource(settings, deliver, backlog=capacity)
+    # The dead letters' own follower: its status is not the dashboard's (a missing
+    # wires.deadletter must not make the stories look degraded).
+    letters = StorySource(settings, deliver_rejects, topic=TOPIC_DEADLETTER, backlog=200)
     app = create_app(
         hub,
         status=lambda: (source.status, source.error),
         bind=settings.bind,
         snapshot_limit=capacity,
+        rejects=rejects,
     )
 
     def started(url: str) -> None:
         source.start()
+        letters.start()
         log.info("dashboard on %s (wires.enriched on %s)", url, settings.broker)
 
     try:
@@ -296,7 +325,7 @@ async def serve(
             on_ready=on_ready,
         )
     finally:
-        await asyncio.to_thread(source.stop)
+        await asyncio.gather(asyncio.to_thread(source.stop), asyncio.to_thread(letters.stop))
 
 
 def run(settings: Settings) -> int:

@@ -149,7 +149,7 @@ class StorySource:
 
     def _set(self, status: str, error: str | None = None) -> None:
         if status != self.status:
-            log.info("wires.enriched: %s%s", status, f" ({error})" if error else "")
+            log.info("%s: %s%s", self.topic, status, f" ({error})" if error else "")
         self.status, self.error = status, error
 
     def _run(self) -> None:

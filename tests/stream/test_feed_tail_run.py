@@ -277,7 +277,7 @@ def test_run_starts_everything_stops_on_ctrl_c_and_a_second_run_keeps_the_storie
     first = [line for line in lines if is_story(line)]
 
     # Again on the same data directory: the earlier stories first, exactly as shown
-    # before (versions included), then the samples fed again, each a repeat ("rep")
+    # before (versions included), then the samples fed again, each a repeat ([REPEAT])
     # of the version the versions table (recovered from its changelog) remembers.
     run, lines = start_run(env, 2 * n, logs)
     stop_run(run, lines, signal.SIGTERM)  # as Ctrl-C: nothing left running
@@ -285,10 +285,10 @@ def test_run_starts_everything_stops_on_ctrl_c_and_a_second_run_keeps_the_storie
     assert "again: earlier stories kept" in "".join(lines)
     assert sorted(again[:n]) == sorted(first)  # partitions are read in any order
     refed = again[n:]
-    assert all(line[10:16].endswith("rep") for line in refed), "".join(refed)
+    assert all("[REPEAT] " in line for line in refed), "".join(refed)
 
     def shown(line: str) -> tuple[str, str]:
-        return line[10:16].replace("rep", "").strip(), line[16:]
+        return line[10:16].strip(), line[16:].replace("[REPEAT] ", "")
 
     assert sorted(map(shown, refed)) == sorted(map(shown, first))
 
@@ -472,3 +472,111 @@ def test_a_drop_folder_says_little_while_its_broker_is_away(kafka_node, tmp_path
             _, err = feeder.communicate(timeout=30)
     lines = err.decode(errors="replace").splitlines()
     assert len(lines) < 40, "\n".join(lines[-40:])
+
+
+def test_feed_waits_for_the_pipeline_and_names_its_rejects_tail_shows_them(broker, tmp_path):
+    """Issue 16: "sent 2, failed 0" for a binary and an empty file hid two dead letters."""
+    worker = harness.Worker(broker.bootstrap, tmp_path).start()
+    try:
+        good = tmp_path / "good.txt"
+        good.write_bytes(harness.SAMPLES[0].read_bytes())
+        binary = tmp_path / "binary.bin"
+        binary.write_bytes(b"\x00\x01PK\x03\x04" * 100)
+        empty = tmp_path / "empty.txt"
+        empty.write_bytes(b" \n\n")
+        result = wires(
+            *("feed", "--feed", "desk", str(good), str(binary), str(empty), "--wait", "120"),
+            bootstrap=broker.bootstrap,
+            timeout=180,
+        )
+        err = result.stderr.decode()
+        assert result.returncode == 1, err + worker.log()
+        assert "sent 3, failed 0" in err
+        assert "published 1, rejected 2" in err, err
+        assert f"  {binary}: undecodable: binary data" in err
+        assert f"  {empty}: empty: empty message" in err
+
+        result = wires(
+            *("tail", "--deadletter", "--from-beginning", "--count", "2"),
+            bootstrap=broker.bootstrap,
+        )
+        lines = sorted(result.stdout.decode().splitlines(), key=lambda line: line.split()[1])
+        assert result.returncode == 0 and len(lines) == 2, result.stdout
+        assert lines[0].split()[1:4] == ["empty", "desk", "empty.txt"]
+        assert lines[1].split()[1:5] == ["undecodable", "desk", "binary.bin", "(600"]
+        assert lines[1].endswith("— (binary, 600 bytes)")
+        assert all(ord(c) >= 32 for c in "".join(lines))
+    finally:
+        worker.stop()
+
+
+def test_a_slow_writer_s_file_is_sent_once_whole(broker, tmp_path):
+    """Issue 16: a file written with a pause over a second became two stories. Two slow
+    writers: one keeps the file open through its pause, one closes it and appends."""
+    from pipeline import feed
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    story = harness.SAMPLES[0].read_bytes()
+    half = len(story) // 2
+    producer = harness.producer(broker.bootstrap)
+    folder = feed.DropFolder(inbox, producer, feed_name="slow")
+    runner = threading.Thread(target=folder.run, daemon=True)
+    runner.start()
+    try:
+        with (inbox / "kept-open.txt").open("wb") as kept:
+            kept.write(story[:half])
+            kept.flush()
+            time.sleep(2.5)  # longer than the settle time: only the open file tells
+            kept.write(story[half:])
+        (inbox / "reopened.txt").write_bytes(story[:half])
+        time.sleep(1.5)  # a shell's `cat part >> file` after a pause under the settle time
+        with (inbox / "reopened.txt").open("ab") as reopened:
+            reopened.write(story[half:])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and any(inbox.glob("*.txt")):
+            time.sleep(0.1)
+    finally:
+        folder.stop()
+        runner.join(30)
+        producer.close(10)
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["kept-open.txt", "reopened.txt"]
+    records = raw_messages(broker.bootstrap, 3, timeout=5)  # a third would be a split
+    assert sorted(dict(r.headers)["wires-id"].decode() for r in records) == [
+        "kept-open.txt",
+        "reopened.txt",
+    ]
+    assert all(r.value == story for r in records)
+
+
+def test_a_drop_folder_files_a_rejected_story_under_failed_with_the_reason(broker, tmp_path):
+    """Issue 16: a .docx dropped in the inbox went to done/ although the worker
+    dead-lettered it."""
+    from pipeline import feed
+
+    worker = harness.Worker(broker.bootstrap, tmp_path).start()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    producer = harness.producer(broker.bootstrap)
+    folder = feed.DropFolder(
+        inbox, producer, feed_name="inbox", settings=harness.settings(broker.bootstrap)
+    )
+    runner = threading.Thread(target=folder.run, daemon=True)
+    runner.start()
+    try:
+        (inbox / "report.docx").write_bytes(b"PK\x03\x04\x14\x00\x06\x00" * 200)
+        (inbox / "good.txt").write_bytes(harness.SAMPLES[0].read_bytes())
+        deadline = time.monotonic() + 120
+        error = inbox / "failed" / "report.docx.error"
+        while time.monotonic() < deadline and not error.exists():
+            time.sleep(0.2)
+    finally:
+        folder.stop()
+        runner.join(30)
+        producer.close(10)
+        worker.stop()
+    assert error.read_text().startswith("rejected by the pipeline: undecodable: binary data")
+    assert (inbox / "failed" / "report.docx").exists()
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["good.txt"]
+    assert folder.report.rejected == [(str(inbox / "report.docx"), error.read_text()[26:-1])]
+    assert "rejected by the pipeline 1" in folder.report.summary()

@@ -4,8 +4,10 @@ failing test leaves nothing running."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from web_processes import Child
@@ -16,6 +18,37 @@ from pipeline.topics import ensure_topics
 from tests.brokerkit import fresh
 
 PARTITIONS = 4
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+WAIT_MS = 60_000  # generous: a loaded 2-core machine, a worker that must join its group
+
+
+@pytest.fixture
+def browser_page() -> Iterator[Any]:
+    """A page of Debian's headless Chromium at 1400 x 900, every wait up to WAIT_MS."""
+    import playwright.sync_api as playwright_api  # only the browser tests need it
+
+    expect = playwright_api.expect
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        # Not a skip: a browser test that silently does not run proves nothing.
+        pytest.fail("needs Debian's Chromium: run `make browser` (apt-get install -y chromium)")
+    expect.set_options(timeout=WAIT_MS)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.set_default_timeout(WAIT_MS)
+            yield context.new_page()
+        finally:
+            browser.close()
+            expect.set_options(timeout=5_000)  # Playwright's default
 
 
 @pytest.fixture

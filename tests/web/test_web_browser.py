@@ -6,14 +6,13 @@ Playwright's own browser download is not used. Every wait is on an explicit cond
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import playwright.sync_api as playwright_api
 import pytest
+from conftest import WAIT_MS
 from kafka import KafkaProducer
 from web_processes import Child
 
@@ -28,19 +27,9 @@ from tests.text.test_learned import SITES, site_stories
 
 expect = playwright_api.expect
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "pipeline" / "samples"
 OUTPUT = ROOT / "test-output"
-WAIT_MS = 60_000  # generous: a loaded 2-core machine, a worker that must join its group
 
 # sample file -> (agency, section label) as the text engine reads them
 SAMPLE_STORIES = {
@@ -66,23 +55,6 @@ Related Articles
 Back to top button
 """
 XSS_HEADLINE = f"Hackers test {SCRIPT} newsroom filters with {IMG} tags"
-
-
-@pytest.fixture
-def browser_page() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        # Not a skip: a browser test that silently does not run proves nothing.
-        pytest.fail("needs Debian's Chromium: run `make browser` (apt-get install -y chromium)")
-    expect.set_options(timeout=WAIT_MS)
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
-            context.set_default_timeout(WAIT_MS)
-            yield context.new_page()
-        finally:
-            browser.close()
-            expect.set_options(timeout=5_000)  # Playwright's default
 
 
 @pytest.mark.browser

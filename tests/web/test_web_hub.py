@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import orjson
+
+from pipeline import events
 from pipeline.web.hub import HEADLINE_CHARS, Hub, percentile, summarise
+from pipeline.web.rejects import Rejects
 
 NOW = dt.datetime(2024, 6, 4, 9, 30, 0, tzinfo=dt.UTC).timestamp()
 
@@ -131,12 +135,28 @@ def test_summary_row_is_small_and_tolerates_odd_events() -> None:
     event = story(1)
     event["headline"] = "x" * 5000
     row = summarise(event)
-    assert set(row) == {"id", "time", "agency", "language", "section", "place", "headline"}
+    assert set(row) == {
+        "id",
+        "story_id",
+        "version",
+        "withdrawn",
+        "badges",
+        "time",
+        "agency",
+        "language",
+        "section",
+        "place",
+        "headline",
+    }
     assert len(row["headline"]) == HEADLINE_CHARS
     assert row["time"] == event["received_at"]
     odd = {"id": "abc", "section": "politics", "dateline": ["x"], "agency": 7, "headline": None}
     assert summarise(odd) == {
         "id": "abc",
+        "story_id": "abc",
+        "version": None,
+        "withdrawn": False,
+        "badges": [],
         "time": None,
         "agency": None,
         "language": None,
@@ -144,3 +164,48 @@ def test_summary_row_is_small_and_tolerates_odd_events() -> None:
         "place": None,
         "headline": None,
     }
+
+
+def test_rows_carry_version_badges_and_the_story_id() -> None:
+    h = hub()
+    kill = {**story(1), "story_id": "cocoa", "version": 3, "pubstatus": "withdrawn"}
+    h.add([kill, {**story(2), "version": 2, "signals": ["update"]}])
+    first, second = h.recent()
+    assert first["story_id"] == "cocoa" and first["version"] == 3 and first["withdrawn"]
+    assert first["badges"] == [["killed", "KILLED"]]
+    assert second["story_id"] == story(2)["id"]  # no story id: the row is its own story
+    assert second["badges"] == [["update", "UPDATE 1"]]
+
+
+def test_an_exact_repeat_badges_the_row_it_repeats_a_redelivery_does_not() -> None:
+    h = hub()
+    h.add([story(1)])
+    h.take_pending(10)
+    assert h.add([story(1)]) == 0  # the same event delivered again
+    assert h.take_pending(10) == []
+    assert h.add([{**story(1), "duplicate": True}]) == 0
+    (row,) = h.take_pending(10)
+    assert row["id"] == story(1)["id"] and row["badges"] == [["repeat", "REPEAT"]]
+    assert row["repeats"] == 1 and len(h) == 1
+
+
+def test_rejects_keep_each_dead_letter_once_summarised() -> None:
+    letter = orjson.loads(
+        events.encode(
+            events.DeadLetter.of(
+                events.BadMessage(events.EMPTY, "empty message"),
+                b" ",
+                topic="wires.raw",
+                partition=1,
+                offset=5,
+            )
+        )
+    )
+    rejects = Rejects(capacity=2)
+    assert rejects.add([letter, letter, "junk"]) == 1
+    assert rejects.add([{**letter, "offset": 6}, {**letter, "offset": 7}]) == 2
+    assert rejects.total == 3
+    assert [r["where"] for r in rejects.recent()] == ["wires.raw[1]@6", "wires.raw[1]@7"]
+    assert [r["id"] for r in rejects.take_pending()] == ["wires.raw[1]@6", "wires.raw[1]@7"]
+    assert rejects.take_pending() == []
+    assert "payload_base64" not in rejects.recent()[0]

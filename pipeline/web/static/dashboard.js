@@ -6,7 +6,13 @@
 //
 // Data flow: EventSource('/events') -> snapshot | stories | stats events -> state ->
 // one render per animation frame. The server batches pushes (every ~200 ms); the page
-// keeps the last KEEP rows in memory and at most MAX_ROWS in the DOM.
+// keeps the last KEEP rows in memory and at most MAX_ROWS stories in the DOM.
+//
+// Versions: rows are grouped by story_id, one group per story. The group shows its
+// latest version (highest number) with its badges; the earlier ones are one click
+// away (the "n earlier" toggle); a kill notice anywhere in the group strikes the whole
+// story through. A row pushed again with a known id (an exact repeat, badged REPEAT by
+// the server) replaces the one shown.
 "use strict";
 
 (() => {
@@ -30,36 +36,81 @@
   const state = {
     rows: [],                 // oldest first
     ids: new Set(),
+    groups: new Map(),        // story_id -> rows of that story (insertion: latest last)
+    expanded: new Set(),      // story_ids whose earlier versions are shown
     pending: [],              // new rows not rendered yet (oldest first)
     fullRender: true,
     stats: null,
     statsDirty: false,
     latencyHistory: [],       // [{p50, p95}] one per stats event, last 60
-    filters: { section: "", agency: "", language: "" },
+    filters: { section: "", agency: "", language: "", search: "" },
     paused: false,
     scheduled: false,
     sseOpen: false,
     everOpen: false,
     broker: "unknown",
+    rejects: [],              // summarised dead letters, newest first
   };
+
+  const REJECTS_KEEP = 500;
+
+  // A push can repeat rows the snapshot just gave (both are taken from the same
+  // moment on the server): rows are kept once by id.
+  function addRejects(rows, replace) {
+    const fresh = (Array.isArray(rows) ? rows : []).filter((r) => r && typeof r === "object");
+    const all = replace ? fresh.reverse() : [...fresh.reverse(), ...state.rejects];
+    const seen = new Set();
+    state.rejects = all.filter((r) => {
+      const id = String(r.id);
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    }).slice(0, REJECTS_KEEP);
+    if (!$("rejects-view").hidden) renderRejects();
+  }
+
+  const groupOf = (row) => (typeof row.story_id === "string" && row.story_id) || row.id;
 
   function addRows(rows) {
     for (const row of rows) {
-      if (!row || typeof row.id !== "string" || state.ids.has(row.id)) continue;
+      if (!row || typeof row.id !== "string") continue;
+      if (state.ids.has(row.id)) { updateRow(row); continue; }
       state.ids.add(row.id);
       state.rows.push(row);
       state.pending.push(row);
+      const key = groupOf(row);
+      const group = state.groups.get(key) || [];
+      state.groups.delete(key); // re-inserted: the group with news goes last (on top)
+      group.push(row);
+      state.groups.set(key, group);
     }
     if (state.rows.length > KEEP) {
-      for (const old of state.rows.splice(0, state.rows.length - KEEP)) state.ids.delete(old.id);
+      for (const old of state.rows.splice(0, state.rows.length - KEEP)) {
+        state.ids.delete(old.id);
+        const key = groupOf(old);
+        const group = (state.groups.get(key) || []).filter((r) => r !== old);
+        if (group.length) state.groups.set(key, group); else state.groups.delete(key);
+      }
     }
     if (state.pending.length > MAX_ROWS) state.pending.splice(0, state.pending.length - MAX_ROWS);
     schedule();
   }
 
+  function updateRow(row) {
+    const at = state.rows.findIndex((r) => r.id === row.id);
+    if (at < 0) return;
+    const old = state.rows[at];
+    state.rows[at] = row;
+    const group = state.groups.get(groupOf(old)) || [];
+    const i = group.indexOf(old);
+    if (i >= 0) group[i] = row;
+    state.pending.push(row);
+  }
+
   function replaceRows(rows) {
     state.rows = [];
     state.ids = new Set();
+    state.groups = new Map();
     state.pending = [];
     addRows(rows || []);
     state.pending = [];
@@ -110,7 +161,12 @@
       try { data = JSON.parse(message.data); } catch (err) { return; }
       handler(data);
     });
-    on("snapshot", (data) => { replaceRows(data.stories); setStats(data.stats); });
+    on("snapshot", (data) => {
+      replaceRows(data.stories);
+      addRejects(data.deadletters, true);
+      setStats(data.stats);
+    });
+    on("deadletters", (rows) => addRejects(rows, false));
     on("stories", (rows) => addRows(Array.isArray(rows) ? rows : []));
     on("stats", setStats);
   }
@@ -170,27 +226,109 @@
     const f = state.filters;
     return (!f.section || (row.section || "(none)") === f.section)
       && (!f.agency || (row.agency || "(unknown)") === f.agency)
-      && (!f.language || (row.language || "(unknown)") === f.language);
+      && (!f.language || (row.language || "(unknown)") === f.language)
+      && (!f.search || [row.headline, row.place, row.agency]
+        .some((v) => typeof v === "string" && v.toLocaleLowerCase().includes(f.search)));
   }
 
-  function rowElement(row) {
-    const tr = el("tr");
+  // A story is shown when any of its versions passes the filters.
+  const groupAccepted = (group) => group.some(accepts);
+
+  // Latest first: the highest version number, then the latest to arrive.
+  function ordered(group) {
+    return group.map((row, i) => [row, i])
+      .sort((a, b) => ((b[0].version || 0) - (a[0].version || 0)) || (b[1] - a[1]))
+      .map((pair) => pair[0]);
+  }
+
+  function badgeElements(row) {
+    const out = [];
+    for (const badge of Array.isArray(row.badges) ? row.badges : []) {
+      if (!Array.isArray(badge)) continue;
+      const kind = KIND_RE.test(String(badge[0])) ? String(badge[0]) : "unknown";
+      const node = el("span", `badge badge-${kind}`, badge[1]);
+      node.dataset.badge = kind;
+      out.push(node);
+    }
+    return out;
+  }
+
+  function rowElement(row, options) {
+    const opts = options || {};
+    const tr = el("tr", opts.earlier ? "earlier" : "");
+    if (opts.killed) tr.classList.add("killed");
     tr.dataset.id = row.id;
+    tr.dataset.storyId = groupOf(row);
+    if (typeof row.version === "number") tr.dataset.version = String(row.version);
     tr.dataset.agency = row.agency || "";
     tr.dataset.section = row.section || "";
     tr.dataset.language = row.language || "";
     tr.tabIndex = 0;
     const time = typeof row.time === "string" ? row.time : "";
     const cell = el("td", "c-time", time.slice(11, 19));
-    cell.title = time;
+    cell.title = time ? `received ${time}` : "";
+    const headline = row.headline || "(no headline)";
+    const head = el("td", "c-headline");
+    const marks = badgeElements(row);
+    if (opts.killed && !opts.earlier && !marks.some((m) => m.dataset.badge === "killed")) {
+      const kill = el("span", "badge badge-killed", "KILLED");
+      kill.dataset.badge = "killed";
+      kill.title = "a later version of this story is a kill notice";
+      marks.unshift(kill);
+    }
+    head.append(...marks);
+    if (opts.earlierCount) {
+      const toggle = el("button", "versions-toggle",
+                        `${opts.expanded ? "▾" : "▸"} ${opts.earlierCount} earlier`);
+      toggle.type = "button";
+      toggle.setAttribute("aria-expanded", String(Boolean(opts.expanded)));
+      toggle.title = opts.expanded ? "hide the earlier versions" : "show the earlier versions";
+      head.append(toggle);
+    }
+    head.append(el("span", "headline-text", headline));
+    head.title = headline; // a cut cell shows its full text on hover
     tr.append(
       cell,
-      el("td", "c-agency", row.agency || "–"),
-      el("td", "c-section", row.section || "–"),
-      el("td", "c-place", row.place || "–"),
-      el("td", "c-headline", row.headline || "(no headline)"),
+      titled(el("td", "c-agency", row.agency || "–")),
+      titled(el("td", "c-section", row.section || "–")),
+      titled(el("td", "c-place", row.place || "–")),
+      head,
     );
     return tr;
+  }
+
+  function titled(td) {
+    td.title = td.textContent;
+    return td;
+  }
+
+  // The rows of one story: its latest version, then (when expanded) the earlier ones.
+  function groupElements(key) {
+    const group = ordered(state.groups.get(key) || []);
+    if (!group.length) return [];
+    const killed = group.some((row) => row.withdrawn === true);
+    const expanded = state.expanded.has(key);
+    // A kill notice is a line or two: its own section is noise ("filed under arts"), so
+    // the story's row keeps the section of its latest usable version.
+    const usable = group[0].withdrawn === true ? group.find((row) => row.withdrawn !== true) : null;
+    const head = rowElement(group[0], { killed, earlierCount: group.length - 1, expanded });
+    if (usable && usable.section && usable.section !== group[0].section) {
+      const cell = head.querySelector(".c-section");
+      cell.textContent = usable.section;
+      cell.title = `${usable.section} (the story's; the kill notice itself read as ${group[0].section || "none"})`;
+    }
+    const rows = [head];
+    if (expanded) {
+      for (const row of group.slice(1)) rows.push(rowElement(row, { killed, earlier: true }));
+    }
+    return rows;
+  }
+
+  const domGroups = new Map(); // story_id -> its <tr> elements in the table
+
+  function removeGroup(key) {
+    for (const tr of domGroups.get(key) || []) tr.remove();
+    domGroups.delete(key);
   }
 
   function renderRows() {
@@ -198,29 +336,54 @@
     if (state.fullRender) {
       state.fullRender = false;
       state.pending = [];
+      domGroups.clear();
       const frag = document.createDocumentFragment();
+      const keys = [...state.groups.keys()];
       let n = 0;
-      for (let i = state.rows.length - 1; i >= 0 && n < MAX_ROWS; i--) {
-        if (accepts(state.rows[i])) { frag.append(rowElement(state.rows[i])); n++; }
+      for (let i = keys.length - 1; i >= 0 && n < MAX_ROWS; i--) {
+        if (!groupAccepted(state.groups.get(keys[i]))) continue;
+        const trs = groupElements(keys[i]);
+        domGroups.set(keys[i], trs);
+        frag.append(...trs);
+        n++;
       }
       body.replaceChildren(frag);
     } else if (state.pending.length) {
       // Flash new rows only at a readable pace: hundreds of animated rows cost frames.
       const flash = state.pending.length <= FLASH_MAX;
-      const frag = document.createDocumentFragment();
-      for (let i = state.pending.length - 1; i >= 0; i--) {
-        const row = state.pending[i];
-        if (!accepts(row)) continue;
-        const tr = rowElement(row);
-        if (flash) tr.className = "fresh";
-        frag.append(tr);
-      }
+      const keys = [...new Set(state.pending.map(groupOf))]; // the latest news last
       state.pending = [];
+      const frag = document.createDocumentFragment();
+      for (let i = keys.length - 1; i >= 0; i--) {
+        removeGroup(keys[i]);
+        const group = state.groups.get(keys[i]);
+        if (!group || !groupAccepted(group)) continue;
+        const trs = groupElements(keys[i]);
+        if (flash) trs[0].classList.add("fresh");
+        domGroups.set(keys[i], trs);
+        frag.append(...trs);
+      }
       body.prepend(frag);
-      while (body.childElementCount > MAX_ROWS) body.lastElementChild.remove();
+      while (domGroups.size > MAX_ROWS && body.lastElementChild) {
+        const last = body.lastElementChild;
+        if (domGroups.has(last.dataset.storyId)) removeGroup(last.dataset.storyId);
+        else last.remove(); // never expected: a row no group owns
+      }
     }
-    const total = state.rows.length;
-    $("shown").textContent = `showing ${body.childElementCount} of ${total} recent`;
+    $("shown").textContent = `showing ${domGroups.size} of ${state.groups.size} recent stories`;
+  }
+
+  function toggleVersions(tr) {
+    const key = tr.dataset.storyId;
+    if (state.expanded.has(key)) state.expanded.delete(key); else state.expanded.add(key);
+    const old = domGroups.get(key) || [];
+    if (!old.length) return;
+    const trs = groupElements(key);
+    old[0].before(...trs);
+    for (const node of old) node.remove();
+    domGroups.set(key, trs);
+    const toggle = trs[0].querySelector(".versions-toggle");
+    if (toggle) toggle.focus();
   }
 
   function renderStats() {
@@ -239,6 +402,9 @@
     updateOptions("section", s.sections);
     updateOptions("agency", s.agencies);
     updateOptions("language", s.languages);
+    const rejected = Number(s.rejected || 0);
+    $("rejects-count").textContent = rejected.toLocaleString();
+    $("rejects-open").classList.toggle("has-rejects", rejected > 0);
     drawBars($("rate-chart"), rate);
     drawLatency($("latency-chart"), state.latencyHistory);
   }
@@ -284,7 +450,7 @@
 
   function setFilter(facet, value) {
     state.filters[facet] = value;
-    $(`filter-${facet}`).value = value;
+    if (facet !== "search") $(`filter-${facet}`).value = value;
     state.fullRender = true;
     schedule();
   }
@@ -359,6 +525,27 @@
 
   // -- one story -----------------------------------------------------------------------
 
+  function renderRejects() {
+    const frag = document.createDocumentFragment();
+    for (const row of state.rejects) {
+      const tr = el("tr");
+      tr.dataset.reason = str(row.reason);
+      const time = str(row.time);
+      const when = el("td", "r-time", time.slice(11, 19));
+      when.title = time;
+      const what = el("td", "r-what");
+      what.append(el("span", "error", str(row.error)), el("span", "preview", str(row.preview)));
+      what.title = str(row.where) ? `original at ${str(row.where)}` : "";
+      const name = el("td", "r-name", str(row.name) || "–");
+      name.title = str(row.path) || str(row.name);
+      tr.append(when, el("td", "r-reason", str(row.reason)), el("td", "r-feed", str(row.feed) || "–"),
+                name, el("td", "r-size", typeof row.bytes === "number" ? `${row.bytes} B` : "–"), what);
+      frag.append(tr);
+    }
+    $("rejects-rows").replaceChildren(frag);
+    $("rejects-empty").hidden = state.rejects.length > 0;
+  }
+
   function storyIdFromHash() {
     const match = /^#story\/(.+)$/.exec(location.hash);
     if (!match) return null;
@@ -370,6 +557,12 @@
   async function showStoryFromHash() {
     const id = storyIdFromHash();
     const view = $("story-view");
+    const rejects = location.hash === "#rejected";
+    $("rejects-view").hidden = !rejects;
+    if (rejects) {
+      renderRejects();
+      $("rejects-close").focus();
+    }
     if (id === null) {
       view.hidden = true;
       return;
@@ -395,9 +588,14 @@
   }
 
   function clearStory() {
-    for (const id of ["story-headline", "story-byline", "story-dateline", "story-meta"]) {
+    for (const id of ["story-headline", "story-byline", "story-dateline", "story-meta",
+                      "story-section", "story-source"]) {
       $(id).textContent = "";
     }
+    $("story-badges").replaceChildren();
+    $("story-versions").replaceChildren();
+    $("story-versions-box").hidden = true;
+    $("story-view").classList.remove("killed");
     $("story-body").replaceChildren();
     $("story-blocks").replaceChildren();
     $("story-legend").replaceChildren();
@@ -422,6 +620,16 @@
                   str(dateline.place), event.word_count ? `${event.word_count} words` : "",
                   str(event.id)].filter(Boolean);
     $("story-meta").textContent = meta.join(" · ");
+    const version = typeof event.version === "number" ? event.version : null;
+    const pubstatus = str(event.pubstatus);
+    const known = state.rows.find((r) => r.id === event.id);
+    const marks = badgeElements(known || { badges: [] });
+    const head = [el("span", "version-number", version ? `version ${version}` : "version ?")];
+    if (pubstatus) head.push(el("span", "pubstatus", pubstatus));
+    $("story-badges").replaceChildren(...head, ...marks);
+    $("story-section").textContent = sectionText(section);
+    $("story-source").textContent = sourceText(event);
+    renderVersions(event);
     const body = document.createDocumentFragment();
     for (const paragraph of Array.isArray(event.body) ? event.body : []) {
       body.append(el("p", "", str(paragraph)));
@@ -456,8 +664,55 @@
     $("story-legend").replaceChildren(legend);
   }
 
+  const percent = (v) => (typeof v === "number" ? `${Math.round(v * 100)} %` : "?");
+
+  // "economy, business and finance · from the model, 62 % sure (runner-up: arts, 21 %)"
+  function sectionText(section) {
+    const label = str(section.label) || "no section";
+    const source = str(section.source);
+    let how;
+    if (source === "kicker") how = `from the kicker “${str(section.kicker)}”, ${percent(section.confidence)} sure`;
+    else if (source === "model") how = `from the model, ${percent(section.confidence)} sure`;
+    else how = "no kicker, no model answer";
+    const runner = section.runner_up && typeof section.runner_up === "object" ? section.runner_up : null;
+    const alt = runner && str(runner.label) ? ` (runner-up: ${str(runner.label)}, ${percent(runner.confidence)})` : "";
+    const model = str(section.model) ? ` · model ${str(section.model)}` : "";
+    const unsure = section.uncertain === true ? " · uncertain: a guess, check it" : "";
+    return `Section: ${label} · ${how}${alt}${unsure}${model}`;
+  }
+
+  function sourceText(event) {
+    const source = event.source && typeof event.source === "object" ? event.source : {};
+    const parts = [];
+    if (str(source.feed)) parts.push(`feed ${str(source.feed)}`);
+    if (str(source.path)) parts.push(`file ${str(source.path)}`);
+    if (str(source.original_id)) parts.push(`sender's id ${str(source.original_id)}`);
+    const received = str(event.received_at);
+    if (received) parts.push(`received ${received}`);
+    return `Source: ${parts.length ? parts.join(" · ") : "unknown"}`;
+  }
+
+  // The other versions of this story the page knows, latest first, each one click away.
+  function renderVersions(event) {
+    const key = str(event.story_id) || str(event.id);
+    const group = ordered(state.groups.get(key) || []);
+    if (group.length < 2) return;
+    const list = document.createDocumentFragment();
+    for (const row of group) {
+      const li = el("li", row.id === event.id ? "current" : "");
+      const link = el("a", "", `v${row.version || "?"} · ${(row.time || "").slice(11, 19)} · ${row.headline || "(no headline)"}`);
+      link.href = `#story/${encodeURIComponent(row.id)}`;
+      if (row.id === event.id) link.setAttribute("aria-current", "true");
+      li.append(link, ...badgeElements(row));
+      list.append(li);
+    }
+    $("story-versions").replaceChildren(list);
+    $("story-versions-box").hidden = false;
+    if (group.some((row) => row.withdrawn === true)) $("story-view").classList.add("killed");
+  }
+
   function closeStory() {
-    if (storyIdFromHash() !== null) {
+    if (storyIdFromHash() !== null || location.hash === "#rejected") {
       history.pushState(null, "", location.pathname + location.search);
       showStoryFromHash();
     }
@@ -467,18 +722,25 @@
 
   function openRow(target) {
     const tr = target.closest("tr[data-id]");
-    if (tr) location.hash = `#story/${encodeURIComponent(tr.dataset.id)}`;
+    if (!tr) return;
+    if (target.closest(".versions-toggle")) toggleVersions(tr);
+    else location.hash = `#story/${encodeURIComponent(tr.dataset.id)}`;
   }
 
   function init() {
     $("rows").addEventListener("click", (e) => openRow(e.target));
-    $("rows").addEventListener("keydown", (e) => { if (e.key === "Enter") openRow(e.target); });
+    $("rows").addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && !e.target.closest(".versions-toggle")) openRow(e.target);
+    });
+    $("search").addEventListener("input", (e) => setFilter("search", e.target.value.trim().toLocaleLowerCase()));
     for (const facet of ["section", "agency", "language"]) {
       $(`filter-${facet}`).addEventListener("change", (e) => setFilter(facet, e.target.value));
     }
     $("filters").addEventListener("reset", (e) => {
       e.preventDefault();
       for (const facet of ["section", "agency", "language"]) setFilter(facet, "");
+      $("search").value = "";
+      setFilter("search", "");
     });
     $("filters").addEventListener("submit", (e) => e.preventDefault());
     $("pause").addEventListener("click", (e) => {
@@ -488,6 +750,8 @@
       if (!state.paused) { state.fullRender = true; schedule(); }
     });
     $("story-close").addEventListener("click", closeStory);
+    $("rejects-close").addEventListener("click", closeStory);
+    $("rejects-view").addEventListener("click", (e) => { if (e.target.id === "rejects-view") closeStory(); });
     $("story-view").addEventListener("click", (e) => { if (e.target.id === "story-view") closeStory(); });
     document.addEventListener("keydown", (e) => { if (e.key === "Escape") closeStory(); });
     window.addEventListener("hashchange", showStoryFromHash);
