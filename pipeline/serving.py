@@ -47,6 +47,9 @@ async def serve_until_stopped(
     get the URL, with the real port when ``port`` is 0."""
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
+    # Signals are caught before the URL is announced: a supervisor (or a test) that
+    # sends SIGTERM as soon as it sees the URL must get a clean stop, not a kill.
+    signals = _catch_signals(stop)
     try:
         try:
             await web.TCPSite(runner, bind, port).start()
@@ -59,24 +62,24 @@ async def serve_until_stopped(
             on_listening(url)
         if on_ready is not None:
             on_ready(url)
-        await _wait(stop)
+        await stop.wait()
     finally:
+        loop = asyncio.get_running_loop()
+        for sig in signals:
+            loop.remove_signal_handler(sig)
         await runner.cleanup()
     return 0
 
 
-async def _wait(stop: asyncio.Event) -> None:
+def _catch_signals(stop: asyncio.Event) -> list[signal.Signals]:
+    """SIGINT and SIGTERM set ``stop`` (only the main thread may install handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        return []
     loop = asyncio.get_running_loop()
     signals = [signal.SIGINT, signal.SIGTERM]
-    if threading.current_thread() is not threading.main_thread():
-        signals = []  # only the main thread may install signal handlers
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for sig in signals:
-            loop.remove_signal_handler(sig)
+    return signals
 
 
 class RepeatFilter(logging.Filter):
