@@ -17,16 +17,16 @@ import time
 
 from pipeline import app, config, liveness, metrics, worker
 
-_process = app.process
+_process_all = app.process_all
 
 
-def hanging_process(message, **kwargs):  # type: ignore[no-untyped-def]
+def hanging_process_all(message, **kwargs):  # type: ignore[no-untyped-def]
     if message.value and b"STALL-HERE" in message.value:
         time.sleep(600)  # the whole event loop with it
-    return _process(message, **kwargs)
+    return _process_all(message, **kwargs)
 
 
-app.process = hanging_process
+app.process_all = hanging_process_all
 metrics.Liveness = functools.partial(  # type: ignore[misc]
     liveness.Liveness, loop_stall=float(os.environ.get("STALL_AFTER", "3"))
 )
