@@ -166,7 +166,7 @@ def create_app(
             await send_or_crash(dead, outcome.key, outcome.value)
             return
         try:
-            await stories.send(key=outcome.key, value=outcome.value)
+            workarounds.track(await stories.send(key=outcome.key, value=outcome.value))
         except ProducerSendError as error:  # e.g. an event over the size limit
             letter = dead_letter(
                 raw_message, error, events.PUBLISH_FAILED, max_payload_bytes=max_bytes
@@ -185,7 +185,7 @@ def create_app(
         was on, so an error escaping the agent would lose that message silently. A
         stopped worker has not acknowledged it, and reads it again when restarted."""
         try:
-            await topic.send(key=key, value=value)
+            workarounds.track(await topic.send(key=key, value=value))
         except Exception as error:
             log.critical("cannot publish to %s (%s): stopping the worker", topic, error)
             await app.crash(error)

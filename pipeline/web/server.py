@@ -44,7 +44,7 @@ from pipeline.serving import is_loopback, run_service, serve_until_stopped
 from pipeline.web import sse
 from pipeline.web.hub import Hub
 from pipeline.web.rejects import Rejects
-from pipeline.web.source import StorySource
+from pipeline.web.source import CONNECTED, StorySource
 
 log = logging.getLogger(__name__)
 
@@ -187,11 +187,26 @@ async def _summary(request: web.Request) -> web.Response:
 
 
 async def _healthz(request: web.Request) -> web.Response:
+    """Liveness: 200 while the server answers; ``status`` says ``degraded`` while the
+    broker is not connected (the page then shows stories that may be stale)."""
     dash = request.app[DASHBOARD]
     status, _ = dash.status()
     return _json(
-        {"status": "ok", "broker": status, "stories": len(dash.hub), "clients": len(dash.clients)}
+        {
+            "status": "ok" if status == CONNECTED else "degraded",
+            "broker": status,
+            "stories": len(dash.hub),
+            "clients": len(dash.clients),
+        }
     )
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    """Readiness: 503 while the broker is not connected, so a load balancer sends
+    readers to a dashboard that is live (restarting this one would not help)."""
+    status, error = request.app[DASHBOARD].status()
+    ready = status == CONNECTED
+    return _json({"ready": ready, "broker": status, "error": error}, status=200 if ready else 503)
 
 
 async def _events(request: web.Request) -> web.StreamResponse:
@@ -265,6 +280,7 @@ def create_app(
     app.router.add_get("/api/summary", _summary)
     app.router.add_get("/api/deadletters", _deadletters)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
     app.router.add_get("/favicon.ico", _no_icon)
     app.router.add_static("/static/", STATIC, show_index=False, follow_symlinks=False)
     app.on_response_prepare.append(_security_headers)

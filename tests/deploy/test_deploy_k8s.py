@@ -170,6 +170,8 @@ def test_ports_and_probes_match_the_settings():
                 expected = "/healthz"  # a worker's liveness follows its event loop
                 if command == "worker" and probe != "livenessProbe":
                     expected = "/metrics"  # served once the broker and topics are there
+                if command == "dashboard" and probe == "readinessProbe":
+                    expected = "/readyz"  # 503 while its broker is not connected
                 assert get["path"] == expected, f"{command} {probe}"
 
 

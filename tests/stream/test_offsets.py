@@ -128,4 +128,7 @@ def test_a_table_read_past_its_changelog_end_is_read_again_not_fatal(kafka_node,
     log = worker.log_path.read_text()
     assert wanted <= {e["source"]["original_id"] for e in events}, worker.log()
     assert "ConsistencyError" not in log
-    assert "past its end" in log, worker.log()
+    # Loudly: the changelog read again ("past its end"), or, when the rebalance came
+    # before the worker made the changelog topics again (they start empty then, with
+    # nothing to read past), the raw offsets read again from the new log's start.
+    assert "past its end" in log or "is past the end of the log" in log, worker.log()

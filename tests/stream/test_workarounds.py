@@ -352,3 +352,57 @@ def test_patched_livelock_check_skips_a_partition_without_position(patched):
     thread = consumer_thread_without_position()
     assert AIOKafkaConsumerThread.verify_event_path(thread, 100.0, TP("wires.raw", 0)) is None
     thread._verify_aiokafka_event_path.assert_not_called()  # nothing of Faust's ran
+
+
+def commit_with_a_refused_send() -> tuple[MagicMock, bool]:
+    """A consumer's ``_commit`` after one tracked send failed, the other succeeded."""
+    from faust.transport.consumer import ThreadDelegateConsumer
+
+    consumer = MagicMock()
+    consumer._thread.commit = AsyncMock(return_value=True)
+    consumer.app.crash = AsyncMock()
+
+    async def main() -> bool:
+        loop = asyncio.get_running_loop()
+        refused, delivered = loop.create_future(), loop.create_future()
+        workarounds.track(refused)
+        workarounds.track(delivered)
+        refused.set_exception(aiokafka.errors.OutOfOrderSequenceNumber())
+        delivered.set_result("metadata")
+        return await ThreadDelegateConsumer._commit(consumer, {TP("wires.raw", 0): 10})
+
+    committed = asyncio.run(main())
+    workarounds._SENT.clear()
+    return consumer, committed
+
+
+def test_faust_commits_over_a_refused_send(unpatched):
+    """Canary for part 8: when this fails, Faust checks deliveries before committing."""
+    consumer, committed = commit_with_a_refused_send()
+    assert committed is True
+    consumer._thread.commit.assert_awaited_once()
+
+
+def test_patched_commit_refuses_after_a_refused_send_and_stops_the_worker(patched):
+    consumer, committed = commit_with_a_refused_send()
+    assert committed is False
+    consumer._thread.commit.assert_not_awaited()
+    consumer.app.crash.assert_awaited_once()
+    assert "OutOfOrderSequenceNumber" in str(consumer.app.crash.await_args.args[0])
+
+
+def test_patched_commit_commits_when_every_send_was_delivered(patched):
+    from faust.transport.consumer import ThreadDelegateConsumer
+
+    consumer = MagicMock()
+    consumer._thread.commit = AsyncMock(return_value=True)
+
+    async def main() -> bool:
+        delivered = asyncio.get_running_loop().create_future()
+        workarounds.track(delivered)
+        delivered.set_result("metadata")
+        return await ThreadDelegateConsumer._commit(consumer, {TP("wires.raw", 0): 10})
+
+    assert asyncio.run(main()) is True
+    consumer._thread.commit.assert_awaited_once()
+    assert not workarounds._SENT

@@ -208,8 +208,32 @@ def test_summary_counts_and_healthz() -> None:
         assert summary["broker"] == {"status": "connected", "error": None}
         health = orjson.loads(await (await client.get("/healthz")).read())
         assert health == {"status": "ok", "broker": "connected", "stories": 3, "clients": 0}
+        ready = await client.get("/readyz")
+        assert ready.status == 200 and orjson.loads(await ready.read())["ready"] is True
 
     with_client(check)
+
+
+def test_health_says_degraded_and_not_ready_while_the_broker_is_away() -> None:
+    """Issue 16: ``/healthz`` said ok while the dashboard had lost its broker."""
+
+    async def check(client: TestClient, hub: Hub) -> tuple[int, dict, int, dict]:
+        health = await client.get("/healthz")
+        ready = await client.get("/readyz")
+        return (
+            health.status,
+            orjson.loads(await health.read()),
+            ready.status,
+            orjson.loads(await ready.read()),
+        )
+
+    code, health, ready_code, ready = with_client(
+        check, status=("disconnected", "KafkaConnectionError: refused")
+    )
+    assert code == 200 and health["status"] == "degraded" and health["broker"] == "disconnected"
+    assert ready_code == 503
+    error = "KafkaConnectionError: refused"
+    assert ready == {"ready": False, "broker": "disconnected", "error": error}
 
 
 def test_only_get_is_allowed() -> None:
