@@ -60,7 +60,10 @@ _RELATIVE_STAMP = re.compile(
     r"jours?|stunden|tagen|dakika|saat|gün|yıl|ay)\.?\s(?:ago|atrás|fa|önce|temu))"
 )
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
-_ASCII_CONTENT_WORD = re.compile(r"[a-z]{4,}")  # the same, in lower-cased ASCII text
+_STEM = 5
+# The same words in lower-cased ASCII text, each as its first _STEM letters (the
+# group): findall gives the stems, no slicing of each word in Python.
+_ASCII_CONTENT_STEM = re.compile(rf"([a-z]{{4,{_STEM}}})[a-z]*")
 # A lone "MU" after these is the desk's initials, not a label.
 _STORY_END_KINDS = ("body", "signoff", "editor_codes")
 # A credit line this close under the lede ("Fonte: Angop") does not end the story.
@@ -722,11 +725,8 @@ def _content_words(text: str) -> set[str]:
     if text.isascii():
         # ASCII folds letter for letter and its letters are a-z: fold once, not each
         # word, and scan for a range, not for Unicode categories
-        return {w[:_STEM] for w in _ASCII_CONTENT_WORD.findall(text.lower())}
+        return set(_ASCII_CONTENT_STEM.findall(text.lower()))
     return {w.casefold()[:_STEM] for w in _CONTENT_WORD.findall(text)}
-
-
-_STEM = 5
 
 
 def _headline_shaped(page: _Page, i: int) -> bool:

@@ -212,12 +212,16 @@ def _place_first(line: str) -> DatelineMatch | None:
     return found
 
 
+# What a group after the place holds: "(Chile)", "[Reuters]".
+_BRACKETED = re.compile(r"[(\[]([^()\[\]]+)[)\]]")
+
+
 def _place_first_at(line: str, pos: int) -> DatelineMatch | None:
     m = _PLACE_FIRST.match(line, pos)
     if m is None:
         return None
     place, date, sep = _unglued(m["place"]), m["date"], m["sep"].strip()
-    regions = re.findall(r"[(\[]([^()\[\]]+)[)\]]", m["groups"])
+    regions = _BRACKETED.findall(m["groups"])
     printed = m["tag"] if m["tag"] is not None else m["bare"]
     # "WASHINGTON (Reuters) -": with no tag after it, the last group in parentheses is
     # the tag, unless it names a region ("SANTIAGO (Chile) -").

@@ -76,7 +76,10 @@ def read(headline: str, lines: Iterable[str] = ()) -> VersionMarks:
     return VersionMarks(stem=stem, signals=unique, pubstatus=pubstatus)
 
 
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
 def story_id(agency: str | None, stem: str) -> str:
     """The id every version of a story shares: agency and normalised headline stem."""
-    normal = " ".join(re.sub(r"[^\w\s]", " ", stem.casefold()).split())
+    normal = " ".join(_NOT_WORD.sub(" ", stem.casefold()).split())
     return hashlib.blake2b(f"{agency or ''}\x1f{normal}".encode(), digest_size=12).hexdigest()
