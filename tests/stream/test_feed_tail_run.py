@@ -183,14 +183,19 @@ def test_tail_prints_filters_and_stops(broker):
 
 
 def start_run(
-    env: dict[str, str], stories: int, logs: Path, *, session: bool = False
+    env: dict[str, str],
+    stories: int,
+    logs: Path,
+    *,
+    session: bool = False,
+    args: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen[bytes], list[str]]:
     """``python -m pipeline run`` until ``stories`` tail lines are out; (process, lines).
     With ``session`` it leads a session of its own, as in a terminal.
 
     Its output is read in a thread, so the deadline holds even when it goes quiet."""
     run = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "run"],
+        [sys.executable, "-m", "pipeline", "run", *args],
         env=env,
         cwd=harness.ROOT,
         stdout=subprocess.PIPE,
@@ -294,6 +299,24 @@ def test_run_starts_everything_stops_on_ctrl_c_and_a_second_run_keeps_the_storie
         return line[10:16].strip(), line[16:].replace("[REPEAT] ", "")
 
     assert sorted(map(shown, refed)) == sorted(map(shown, first))
+
+    # A third start feeding nothing: the dashboard rebuilt its history from
+    # wires.enriched, every story of the earlier runs is on it.
+    run, lines = start_run(env, 2 * n, logs, args=("--no-samples",))
+    try:
+        (url,) = [line.split()[1] for line in lines if line.startswith("  dashboard   http")]
+        deadline = time.monotonic() + 30
+        health: dict = {}
+        while time.monotonic() < deadline and health.get("stories") != n:
+            try:
+                with urllib.request.urlopen(url + "healthz", timeout=10) as response:
+                    health = orjson.loads(response.read())
+            except OSError:  # the dashboard may start after the tail's first lines
+                pass
+            time.sleep(0.5)
+        assert health.get("stories") == n, health
+    finally:
+        stop_run(run, lines)
 
 
 def run_pids_and_ports(lines: list[str]) -> tuple[list[int], list[int]]:
