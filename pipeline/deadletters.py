@@ -133,19 +133,11 @@ def tail_deadletters(
 ) -> int:
     """``tail --deadletter``: print dead letters until ``count``, silence, or Ctrl-C."""
     consumer = tail.assigned_consumer(settings, TOPIC_DEADLETTER, from_beginning=from_beginning)
-    shown = 0
-    try:
-        for letter in tail.follow(consumer, idle_timeout=idle_timeout):
-            if not isinstance(letter, dict):
-                continue
-            text = orjson.dumps(summarise(letter)).decode() if as_json else format_line(letter)
-            out.write(text + "\n")
-            out.flush()
-            shown += 1
-            if count is not None and shown >= count:
-                break
-    except KeyboardInterrupt:
-        pass
-    finally:
-        consumer.close()
-    return 0
+    return tail.print_events(
+        consumer,
+        (lambda letter: orjson.dumps(summarise(letter)).decode()) if as_json else format_line,
+        out=out,
+        accept=lambda letter: isinstance(letter, dict),
+        count=count,
+        idle_timeout=idle_timeout,
+    )

@@ -205,10 +205,26 @@ def tail(
     or "ninjs" (:func:`pipeline.formats.ninjs_out.to_ninjs`)."""
     render = renderer("json" if as_json else output)
     consumer = assigned_consumer(settings, TOPIC_ENRICHED, from_beginning=from_beginning)
+    return print_events(
+        consumer, render, out=out, accept=filters.accept, count=count, idle_timeout=idle_timeout
+    )
+
+
+def print_events(
+    consumer: KafkaConsumer,
+    render: Callable[[Any], str],
+    *,
+    out: TextIO,
+    accept: Callable[[Any], bool] = lambda _: True,
+    count: int | None = None,
+    idle_timeout: float | None = None,
+) -> int:
+    """Write ``render(event)`` for each accepted event until ``count`` are shown,
+    silence or Ctrl-C; the consumer is closed in the end."""
     shown = 0
     try:
         for event in follow(consumer, idle_timeout=idle_timeout):
-            if not filters.accept(event):
+            if not accept(event):
                 continue
             out.write(render(event) + "\n")
             out.flush()

@@ -319,6 +319,20 @@ def test_run_starts_everything_stops_on_ctrl_c_and_a_second_run_keeps_the_storie
         stop_run(run, lines)
 
 
+def run_env(data: Path) -> dict[str, str]:
+    """The environment of a ``run`` on ``data`` with any free dashboard and metrics
+    ports, and no ``WIRES_BROKER`` (the run starts its own)."""
+    env = {
+        **os.environ,
+        "WIRES_DATA_DIR": str(data),
+        "WIRES_METRICS_PORT": "0",
+        "WIRES_DASHBOARD_PORT": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("WIRES_BROKER", None)
+    return env
+
+
 def run_pids_and_ports(lines: list[str]) -> tuple[list[int], list[int]]:
     """The pids ``run`` printed (worker, dashboard, broker) and the ports it listens on."""
     (process_line,) = [line for line in lines if line.strip().startswith("processes")]
@@ -358,14 +372,7 @@ def test_a_closed_terminal_stops_every_process_and_one_run_holds_its_directory(t
     second ``run`` on its directory is refused, naming it, and ``tail`` finds its broker
     without being told (``run.json``)."""
     data = tmp_path / "wires"
-    env = {
-        **os.environ,
-        "WIRES_DATA_DIR": str(data),
-        "WIRES_METRICS_PORT": "0",
-        "WIRES_DASHBOARD_PORT": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("WIRES_BROKER", None)
+    env = run_env(data)
     run, lines = start_run(env, 2, data / "logs", session=True)
     pids, ports = run_pids_and_ports(lines)
     assert len(pids) == 3 and len(ports) == 3
@@ -408,14 +415,7 @@ def test_a_killed_run_leaves_no_process_behind_and_a_taken_port_is_named(tmp_pat
     does (a parent-death signal), so nothing keeps the ports. A port that is taken is an
     error naming its holder, not a quiet move to another port."""
     data = tmp_path / "wires"
-    env = {
-        **os.environ,
-        "WIRES_DATA_DIR": str(data),
-        "WIRES_METRICS_PORT": "0",
-        "WIRES_DASHBOARD_PORT": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("WIRES_BROKER", None)
+    env = run_env(data)
     run, lines = start_run(env, 1, data / "logs", session=True)
     pids, ports = run_pids_and_ports(lines)
     run.kill()
