@@ -52,7 +52,10 @@ def read(data: bytes, fmt: str) -> Document:
     xmlsafe.refuse_declarations(data)
     import feedparser  # lazily: only feeds need it
 
-    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=False)
+    except ValueError as error:  # e.g. "embedded null character": not a feed it can read
+        raise FormatError(f"unreadable {fmt} feed: {error}") from error
     if parsed.get("bozo") and not parsed.entries:
         raise FormatError(f"unreadable {fmt} feed: {parsed.get('bozo_exception')}")
     feed = parsed.feed
