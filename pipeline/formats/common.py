@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # Code-scheme URIs of the IPTC vocabularies agencies use, and their usual aliases.
 SCHEMES = {
@@ -13,6 +14,20 @@ SCHEMES = {
 }
 _PUBSTATUS = {"usable": "usable", "withheld": "withheld", "canceled": "canceled"}
 _PUBSTATUS_ALIASES = {"cancelled": "canceled", "killed": "canceled", "embargoed": "usable"}
+
+
+Recorder = Callable[[str, object, "str | None"], None]
+
+
+def recorder(where: dict[str, str], prefix: str) -> Recorder:
+    """``took(name, value, path)``: notes in ``where`` that field ``name`` came from
+    ``prefix:path`` of the document, when the document gave it a value."""
+
+    def took(name: str, value: object, path: str | None) -> None:
+        if value and path:
+            where[name] = f"{prefix}:{path}"
+
+    return took
 
 
 def qcode(value: str | None, scheme: str | None = None) -> str | None:

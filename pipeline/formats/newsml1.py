@@ -99,10 +99,7 @@ def read_item(element: etree._Element, root: etree._Element | None = None) -> It
     lines = child(component, "NewsLines")
     descriptive = child(component, "DescriptiveMetadata")
     where: dict[str, str] = {}
-
-    def took(name: str, value: object, path: str) -> None:
-        if value:
-            where[name] = f"{FORMAT}:{path}"
+    took = common.recorder(where, FORMAT)
 
     guid = text_of(child(ident, "PublicIdentifier"))
     revision = child(ident, "RevisionId")

@@ -71,10 +71,7 @@ def read_item(element: etree._Element) -> Item:
     item_meta = child(element, "itemMeta")
     meta = child(element, "contentMeta")
     where: dict[str, str] = {}
-
-    def took(name: str, value: object, path: str) -> None:
-        if value:
-            where[name] = f"{FORMAT}:{path}"
+    took = common.recorder(where, FORMAT)
 
     item_class = attr(child(item_meta, "itemClass"), "qcode") or ""
     if item_class and item_class.rsplit(":", 1)[-1] not in ("text", "composite"):

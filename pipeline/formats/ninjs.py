@@ -169,10 +169,7 @@ def read_object(obj: object) -> Item:
     gen = generation(obj)
     fmt = f"{FORMAT}-{gen}"
     where: dict[str, str] = {}
-
-    def took(name: str, value: object, prop: str | None) -> None:
-        if value and prop:
-            where[name] = f"{fmt}:{prop}"
+    took = common.recorder(where, fmt)
 
     entry, index = _role_value(obj.get("headlines"), ("main", ""))
     headline = common.clean(entry["value"]) if entry else common.clean(obj.get("headline"))

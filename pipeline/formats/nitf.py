@@ -38,10 +38,7 @@ def read_element(root: etree._Element, *, where_prefix: str = "nitf") -> Item:
     body = child(root, "body")
     body_head = child(body, "body.head")
     where: dict[str, str] = {}
-
-    def took(name: str, value: object, path: str) -> None:
-        if value:
-            where[name] = f"{where_prefix}:{path}"
+    took = common.recorder(where, where_prefix)
 
     doc_id = attr(child(docdata, "doc-id"), "id-string")
     du_key = child(docdata, "du-key")
