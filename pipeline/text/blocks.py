@@ -738,6 +738,9 @@ def _headline_shaped(page: _Page, i: int) -> bool:
     n = word_count(line)
     if n < 2 or n > _HEADLINE_MAX_WORDS or page.test(looks_like_stamp, i):
         return False
+    unlabelled = headline_text(line)
+    if unlabelled != line:  # "Directo | headline": the words after the label decide
+        line, n = unlabelled, word_count(unlabelled)
     if shape.barred(line) or shape.link_like(line) or sections.is_known_kicker(line):
         return False
     if _decorated_kicker(line):
@@ -745,6 +748,15 @@ def _headline_shaped(page: _Page, i: int) -> bool:
     if shape.full_stop(line) or _NAME_ONLY.fullmatch(line):
         return False
     return not (shape.is_all_caps(line) and n < 3)
+
+
+def headline_text(line: str) -> str:
+    """A headline line without the label printed before it ("Directo | ...", "LIVE |
+    ..."); a label that names a topic is a kicker, left to the kicker rules."""
+    labelled = shape.labelled(line)
+    if labelled is None or sections.kicker_topic(labelled[0]) is not None:
+        return line
+    return labelled[1]
 
 
 def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:

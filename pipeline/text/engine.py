@@ -56,7 +56,9 @@ def enrich(
     kinds = layout.kinds
 
     body = _body(lines, layout)
-    printed_headline = lines[layout.headline] if layout.headline is not None else ""
+    printed_headline = (
+        blocks.headline_text(lines[layout.headline]) if layout.headline is not None else ""
+    )
     # Version notes sit above or just below the lede; kill notices may end the story.
     marks = versions.read(printed_headline, lines[: (layout.lede or 0) + 3] + lines[-2:])
     headline = marks.stem or None

@@ -58,6 +58,24 @@ def test_notices_and_stamps_are_not_headlines(decoy):
     assert story.headline == "Harbour dredging plan approved"
 
 
+@pytest.mark.parametrize("label", ["Directo", "EN VIVO", "DIRETTA", "Live"])
+def test_a_label_before_a_bar_is_not_the_headline_nor_hides_it(label):
+    story = read(f"{label} | Harbour dredging plan approved after long dispute", LEDE, *BODY)
+    assert story.headline == "Harbour dredging plan approved after long dispute"
+    assert story.body[0].startswith("The provincial government")
+
+
+def test_a_topic_label_before_a_bar_stays_a_kicker():
+    story = read("Politics | Harbour dredging plan approved after long dispute", LEDE, *BODY)
+    assert story.headline != "Harbour dredging plan approved after long dispute"
+
+
+def test_a_headline_quoting_in_guillemets_is_no_teaser_link():
+    story = read("Entrevista: «El puerto necesita dragado ya»", LEDE, *BODY)
+    assert story.headline == "Entrevista: «El puerto necesita dragado ya»"
+    assert shape.link_like("Más noticias »") and not shape.link_like("«Dragado ya»")
+
+
 def test_headline_above_its_standfirst_wins():
     deck = "The provincial cabinet backs a two-year plan to reopen the idled fishing port"
     story = read("Harbour dredging plan approved", deck, LEDE, *BODY)
