@@ -134,14 +134,17 @@ def per_topic_table(gold: list[str], predicted: list[str]) -> str:
     labels = [t.label for t in sections.TOPICS]
     short = {t.label: f"{i + 1:>2}" for i, t in enumerate(sections.TOPICS)}
     pairs = Counter(zip(gold, predicted, strict=True))
-    lines = [f"  {'#':>2} {'topic':<42} {'n':>4} {'recall':>7} {'precision':>9}"]
+    lines = [f"  {'#':>2} {'topic':<42} {'n':>4} {'recall':>7} {'precision':>9}  misses went to"]
     for label in labels:
         n = sum(c for (g, _), c in pairs.items() if g == label)
         hits = pairs[(label, label)]
         said = sum(c for (_, p), c in pairs.items() if p == label)
         recall = f"{hits / n:.2f}" if n else "-"
         precision = f"{hits / said:.2f}" if said else "-"
-        lines.append(f"  {short[label]} {label:<42} {n:>4} {recall:>7} {precision:>9}")
+        misses = sorted(((c, p) for (g, p), c in pairs.items() if g == label != p), reverse=True)
+        went = ", ".join(f"#{short.get(p, p).strip()} x{c}" for c, p in misses)
+        row = f"  {short[label]} {label:<42} {n:>4} {recall:>7} {precision:>9}  {went}"
+        lines.append(row.rstrip())
     lines.append("  confusion (rows gold, columns predicted, by topic #):")
     lines.append("     " + " ".join(short[label] for label in labels))
     for g in labels:
@@ -201,6 +204,24 @@ class Predictions:
             if language in (None, lang)
         ]
         return sum(g == p for g, p in pairs) / max(1, len(pairs))
+
+    def majority(self, language: str | None = None) -> float:
+        """What always answering the commonest gold topic would score (the baseline)."""
+        gold = Counter(
+            g for g, lang in zip(self.gold, self.languages, strict=True) if language in (None, lang)
+        )
+        return max(gold.values(), default=0) / max(1, gold.total())
+
+
+def per_language_line(p: Predictions) -> str:
+    """Top-1 per language beside its majority-class baseline and its count."""
+    languages = sorted(set(p.languages))
+    counts = Counter(p.languages)
+    cells = [
+        f"{lang} {p.accuracy(lang):.2f}/{p.majority(lang):.2f} ({counts[lang]})"
+        for lang in languages
+    ]
+    return "  by language, top-1/majority baseline (n): " + ", ".join(cells)
 
 
 @dataclass(slots=True)
