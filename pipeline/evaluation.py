@@ -213,15 +213,15 @@ class Predictions:
         return max(gold.values(), default=0) / max(1, gold.total())
 
 
-def per_language_line(p: Predictions) -> str:
-    """Top-1 per language beside its majority-class baseline and its count."""
-    languages = sorted(set(p.languages))
+def per_language_table(p: Predictions) -> str:
+    """Top-1 per language beside its majority-class baseline (always the commonest topic)."""
     counts = Counter(p.languages)
-    cells = [
-        f"{lang} {p.accuracy(lang):.2f}/{p.majority(lang):.2f} ({counts[lang]})"
-        for lang in languages
+    lines = [f"  {'lang':<4} {'n':>4} {'top-1':>6} {'majority':>8}"]
+    lines += [
+        f"  {lang:<4} {counts[lang]:>4} {p.accuracy(lang):>6.2f} {p.majority(lang):>8.2f}"
+        for lang in sorted(counts)
     ]
-    return "  by language, top-1/majority baseline (n): " + ", ".join(cells)
+    return "\n".join(lines)
 
 
 @dataclass(slots=True)

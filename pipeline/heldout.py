@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.evaluation import Predictions, per_language_line, per_topic_table, reliability_table
+from pipeline.evaluation import Predictions, per_language_table, per_topic_table, reliability_table
 from pipeline.text import sections
 from pipeline.text.classifier import SectionModel, default_model
 from pipeline.text.engine import enrich
@@ -56,7 +56,7 @@ class HeldoutReport(Predictions):
             [
                 f"held-out set ({self.folder}, model {self.model}) on {len(self.gold)} stories: "
                 f"top-1 {self.accuracy():.3f}, top-2 {self.top2():.3f}",
-                per_language_line(self),
+                per_language_table(self),
                 per_topic_table(self.gold, self.predicted),
                 "reliability (the model's calibrated confidence):",
                 reliability_table(list(zip(self.confidence, right, strict=True))),

@@ -23,7 +23,7 @@ import numpy as np
 import orjson
 
 from pipeline.config import Settings
-from pipeline.evaluation import Predictions, per_language_line, per_topic_table, reliability_table
+from pipeline.evaluation import Predictions, per_language_table, per_topic_table, reliability_table
 from pipeline.text import sections
 from pipeline.text.classifier import MODEL_FILE
 from pipeline.text.engine import enrich
@@ -98,7 +98,7 @@ class CrossValidation(Predictions):
         lines = [
             f"cross-validation ({FOLDS} folds, seed {SEED}) on {len(self.gold)} stories: "
             f"accuracy {self.accuracy():.3f}",
-            per_language_line(self),
+            per_language_table(self),
             per_topic_table(self.gold, self.predicted),
         ]
         return "\n".join(lines)
