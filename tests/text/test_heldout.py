@@ -16,8 +16,8 @@ ROOT = Path(__file__).parents[2]
 HELDOUT = ROOT / "data" / "sections" / "heldout"
 TRAIN = ROOT / "data" / "sections" / "train"
 LANGUAGES = {"en", "es", "pt", "fr", "it", "de", "pl", "tr"}
-# Measured 0.705 with sections-be7ff61c15; fails if the model regresses badly.
-TOP1_FLOOR = 0.62
+# Measured 0.676 with sections-be7ff61c15; fails if the model regresses badly.
+TOP1_FLOOR = 0.6
 
 
 def _plain(text: str) -> str:
