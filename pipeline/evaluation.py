@@ -146,10 +146,11 @@ def per_topic_table(gold: list[str], predicted: list[str]) -> str:
         row = f"  {short[label]} {label:<42} {n:>4} {recall:>7} {precision:>9}  {went}"
         lines.append(row.rstrip())
     lines.append("  confusion (rows gold, columns predicted, by topic #):")
-    lines.append("     " + " ".join(short[label] for label in labels))
+    width = max([2, *(len(str(c)) for c in pairs.values())])  # 100 or more stays aligned
+    lines.append("     " + " ".join(f"{short[label]:>{width}}" for label in labels))
     for g in labels:
         if any(pairs[(g, p)] for p in labels):
-            cells = " ".join(f"{pairs[(g, p)] or '.':>2}" for p in labels)
+            cells = " ".join(f"{pairs[(g, p)] or '.':>{width}}" for p in labels)
             lines.append(f"  {short[g]} {cells}")
     return "\n".join(lines)
 
@@ -240,8 +241,8 @@ class SectionReport(Predictions):
         ]
         lines = [
             f"Section classifier on {len(self.gold)} gold stories, kicker line removed: "
-            f"top-1 {self.accuracy():.3f} (en {self.accuracy('en'):.3f}, "
-            f"es {self.accuracy('es'):.3f})",
+            f"top-1 {self.accuracy():.3f}",
+            per_language_table(self),
             per_topic_table(self.gold, self.predicted),
             "  wrong: " + ("; ".join(wrong) if wrong else "none"),
             f"  with the kicker kept, topic-naming kickers that did not decide the label: "
