@@ -16,8 +16,8 @@ ROOT = Path(__file__).parents[2]
 HELDOUT = ROOT / "data" / "sections" / "heldout"
 TRAIN = ROOT / "data" / "sections" / "train"
 LANGUAGES = {"en", "es", "pt", "fr", "it", "de", "pl", "tr"}
-# Measured 0.676 with sections-be7ff61c15; fails if the model regresses badly.
-TOP1_FLOOR = 0.6
+# Measured 0.654 with sections-be7ff61c15; fails if the model regresses badly.
+TOP1_FLOOR = 0.58
 
 
 def _plain(text: str) -> str:
@@ -77,7 +77,7 @@ def test_report_figures_agree_with_the_answers(report):
 
 def test_shipped_model_clears_the_floor_and_the_baseline(report):
     assert report.accuracy() >= TOP1_FLOOR
-    for lang in ("en", "es", "pt", "fr", "it", "de"):  # the languages it was trained on
+    for lang in LANGUAGES:  # even those it was not trained on (pl, tr)
         assert report.accuracy(lang) > report.majority(lang), lang
     text = report.render()
     assert "top-1" in text and "confusion" in text and "ECE" in text
