@@ -519,8 +519,20 @@ def classify(lines: list[str], learned: Learned | None = None) -> Layout:
             _mark_detached_dateline(page, layout)
         _classify_body(page, layout)
         _page_copyright(page, layout)
+    if layout.timestamp is None:
+        layout.timestamp = _page_stamp(page, layout)
     _explain(page, layout)
     return layout
+
+
+def _page_stamp(page: _Page, layout: Layout) -> int | None:
+    """The first dated line of the header that the headline rules set aside
+    ("Published 9:02 AM EDT, June 3, 2024" under the headline): the page's date."""
+    end = layout.lede if layout.lede is not None else page.n
+    for i in range(end):
+        if layout.kinds[i] in ("navigation", "byline") and _has_full_date(page.lines[i]):
+            return i
+    return None
 
 
 def _page_copyright(page: _Page, layout: Layout) -> None:

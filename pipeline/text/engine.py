@@ -180,8 +180,8 @@ def _body(lines: list[str], layout: blocks.Layout) -> list[str]:
 
 def _dateline(lines: list[str], layout: blocks.Layout, received_at: str | None) -> Dateline:
     match = layout.dateline
-    if match is None:
-        return Dateline(None, None, None)
+    if match is None:  # no dateline: the date the page prints, if any
+        return Dateline(None, None, _date(None, lines, layout, received_at))
     return Dateline(
         text=match.text,
         place=usual_place(match) or None,  # "23 jun (Reuters) -" names no place

@@ -76,6 +76,15 @@ def test_a_headline_quoting_in_guillemets_is_no_teaser_link():
     assert shape.link_like("Más noticias »") and not shape.link_like("«Dragado ya»")
 
 
+def test_a_stamp_under_the_headline_dates_a_story_without_a_dateline():
+    lede = LEDE.removeprefix("KARACHI: ")
+    story = read("Harbour dredging plan approved", "Published 9:02 AM EDT, June 3, 2024", lede)
+    assert story.headline == "Harbour dredging plan approved"
+    assert (story.dateline.text, story.dateline.date) == (None, "2024-06-03")
+    story = read("Harbour dredging plan approved", lede, *BODY)
+    assert story.dateline.date is None
+
+
 def test_headline_above_its_standfirst_wins():
     deck = "The provincial cabinet backs a two-year plan to reopen the idled fishing port"
     story = read("Harbour dredging plan approved", deck, LEDE, *BODY)
