@@ -97,7 +97,14 @@ def month_day_year(text: str) -> tuple[int, int, int | None] | None:
             return int(n["m"]), int(n["d"]), int(n["y"])
         year = int(n["y2"])
         return int(n["m2"]), int(n["d2"]), year + 2000 if year < 100 else year
+    d = _DAY_MONTH.fullmatch(text)
+    if d is not None:  # a dateline's "12/03" (BELGA): day first, the year from the context
+        return int(d["m"]), int(d["d"]), None
     return None
+
+
+# A numeric day and month alone, as a dateline prints them: "12/03", "12.03."
+_DAY_MONTH = re.compile(r"(?P<d>[0-3]?[0-9])[/.](?P<m>0?[1-9]|1[0-2])\.?")
 
 
 # A dateline may be a day ahead of the reference (time zones, a clock just past midnight).

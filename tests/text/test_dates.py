@@ -107,3 +107,9 @@ def test_timestamp_lines(line):
 @pytest.mark.parametrize("line", ["March 8, 2023 was a good day for the markets", "Mar"])
 def test_not_timestamp_lines(line):
     assert not dates.TIMESTAMP_LINE.fullmatch(line)
+
+
+def test_a_numeric_day_and_month_alone_is_day_first():
+    assert dates.month_day_year("12/03") == (3, 12, None)
+    assert dates.month_day_year("05.11.") == (11, 5, None)
+    assert dates.month_day_year("12/13") is None  # no month 13
