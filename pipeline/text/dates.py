@@ -127,6 +127,21 @@ def resolve(month: int, day: int, year: int | None, reference: dt.date | None) -
     return None
 
 
+def resolve_day(day: int, reference: dt.date | None) -> dt.date | None:
+    """A day of the month printed alone ("MADRID, 3 (EUROPA PRESS) -"): the latest
+    such day no more than a day after ``reference``, this month or an earlier one."""
+    if reference is None or not 1 <= day <= 31:
+        return None
+    latest = reference + _AHEAD
+    year, month = latest.year, latest.month
+    for _ in range(3):  # the 31st may be two months back
+        d = _date(year, month, day)
+        if d is not None and d <= latest:
+            return d
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return None
+
+
 def _date(year: int, month: int, day: int) -> dt.date | None:
     try:
         return dt.date(year, month, day)

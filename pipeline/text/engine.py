@@ -206,10 +206,11 @@ def _date(
             page = dates.resolve(*stamp, reference=None)
     if printed is None:
         return page.isoformat() if page else None
+    reference = page or (_parse_date(received_at) if received_at else None)
     parts = dates.month_day_year(printed)
     if parts is None:
-        return printed
-    reference = page or (_parse_date(received_at) if received_at else None)
+        day = dates.resolve_day(int(printed), reference) if printed.isdigit() else None
+        return day.isoformat() if day else printed
     resolved = dates.resolve(*parts, reference=reference)
     return resolved.isoformat() if resolved else printed
 
