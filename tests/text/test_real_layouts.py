@@ -164,6 +164,25 @@ def test_newsletter_promo_is_chrome():
     assert promo not in story.body
 
 
+@pytest.mark.parametrize(
+    "promo",
+    [
+        "Zapisz się na poranny przegląd portowy i otrzymuj go codziennie rano.",
+        "Wyrażam zgodę na przetwarzanie moich danych osobowych w celach marketingowych.",
+        "I agree to the processing of my personal data for the port newsletter.",
+        "Acepto el tratamiento de mis datos personales para recibir el boletín.",
+    ],
+)
+def test_sign_up_and_consent_lines_in_other_languages_are_chrome(promo):
+    story = read("Harbour dredging plan approved", LEDE, *BODY, promo)
+    assert promo not in story.body
+
+
+def test_news_about_personal_data_is_no_promo():
+    line = "The regulator said port operators must protect the personal data they hold."
+    assert line in read("Harbour dredging plan approved", LEDE, *BODY[:1], line).body
+
+
 def test_hard_wrapped_copy_without_blank_lines_is_reflowed():
     text = (
         "Harbour dredging plan approved\n"
