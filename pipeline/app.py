@@ -166,7 +166,10 @@ def create_app(
             await send_or_crash(dead, outcome.key, outcome.value)
             return
         try:
-            workarounds.track(await stories.send(key=outcome.key, value=outcome.value))
+            headers = {events.HEADER_RAW_DIGEST: outcome.raw.encode()} if outcome.raw else None
+            workarounds.track(
+                await stories.send(key=outcome.key, value=outcome.value, headers=headers)
+            )
         except ProducerSendError as error:  # e.g. an event over the size limit
             letter = dead_letter(
                 raw_message, error, events.PUBLISH_FAILED, max_payload_bytes=max_bytes
@@ -202,7 +205,12 @@ def create_app(
             key, partition = message.key, message.message.partition
             event = orjson.loads(message.value)
             version = versions.assign(
-                seen, key, event["id"], event["pubstatus"], partition=partition
+                seen,
+                key,
+                event["id"],
+                event["pubstatus"],
+                partition=partition,
+                raw=_raw_digest(message.message.headers),
             )
             event["version"], event["duplicate"] = version.number, version.duplicate
             published = orjson.dumps(event)
@@ -261,3 +269,13 @@ def create_app(
                 metrics.liveness.set_lag(0)
 
     return app
+
+
+def _raw_digest(headers: Any) -> str | None:
+    """The raw story's digest a wires.stories message carries (a list of pairs or a
+    mapping, as the client gives them); None from a worker that sent none."""
+    pairs = headers.items() if isinstance(headers, dict) else headers or ()
+    for name, value in pairs:
+        if name == events.HEADER_RAW_DIGEST and value:
+            return value.decode() if isinstance(value, bytes) else str(value)
+    return None

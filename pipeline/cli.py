@@ -100,6 +100,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print()
         every += pairs
     print(score_sections(every).render())
+    heldout = Path(args.heldout)
+    if any(heldout.glob("*.jsonl")):
+        from pipeline.heldout import score_heldout
+
+        print()
+        print(score_heldout(heldout).render())
     if args.cross_validate:
         from pipeline import training
 
@@ -402,6 +408,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--cross-validate",
         action="store_true",
         help="also cross-validate the section classifier on its training data",
+    )
+    evaluate.add_argument(
+        "--heldout",
+        default="data/sections/heldout",
+        metavar="DIR",
+        help="labelled stories the model was not trained on, *.jsonl (data/sections/heldout)",
     )
 
     train = add(

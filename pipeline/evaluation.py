@@ -134,19 +134,23 @@ def per_topic_table(gold: list[str], predicted: list[str]) -> str:
     labels = [t.label for t in sections.TOPICS]
     short = {t.label: f"{i + 1:>2}" for i, t in enumerate(sections.TOPICS)}
     pairs = Counter(zip(gold, predicted, strict=True))
-    lines = [f"  {'#':>2} {'topic':<42} {'n':>4} {'recall':>7} {'precision':>9}"]
+    lines = [f"  {'#':>2} {'topic':<42} {'n':>4} {'recall':>7} {'precision':>9}  misses went to"]
     for label in labels:
         n = sum(c for (g, _), c in pairs.items() if g == label)
         hits = pairs[(label, label)]
         said = sum(c for (_, p), c in pairs.items() if p == label)
         recall = f"{hits / n:.2f}" if n else "-"
         precision = f"{hits / said:.2f}" if said else "-"
-        lines.append(f"  {short[label]} {label:<42} {n:>4} {recall:>7} {precision:>9}")
+        misses = sorted(((c, p) for (g, p), c in pairs.items() if g == label != p), reverse=True)
+        went = ", ".join(f"#{short.get(p, p).strip()} x{c}" for c, p in misses)
+        row = f"  {short[label]} {label:<42} {n:>4} {recall:>7} {precision:>9}  {went}"
+        lines.append(row.rstrip())
     lines.append("  confusion (rows gold, columns predicted, by topic #):")
-    lines.append("     " + " ".join(short[label] for label in labels))
+    width = max([2, *(len(str(c)) for c in pairs.values())])  # 100 or more stays aligned
+    lines.append("     " + " ".join(f"{short[label]:>{width}}" for label in labels))
     for g in labels:
         if any(pairs[(g, p)] for p in labels):
-            cells = " ".join(f"{pairs[(g, p)] or '.':>2}" for p in labels)
+            cells = " ".join(f"{pairs[(g, p)] or '.':>{width}}" for p in labels)
             lines.append(f"  {short[g]} {cells}")
     return "\n".join(lines)
 
@@ -202,6 +206,24 @@ class Predictions:
         ]
         return sum(g == p for g, p in pairs) / max(1, len(pairs))
 
+    def majority(self, language: str | None = None) -> float:
+        """What always answering the commonest gold topic would score (the baseline)."""
+        gold = Counter(
+            g for g, lang in zip(self.gold, self.languages, strict=True) if language in (None, lang)
+        )
+        return max(gold.values(), default=0) / max(1, gold.total())
+
+
+def per_language_table(p: Predictions) -> str:
+    """Top-1 per language beside its majority-class baseline (always the commonest topic)."""
+    counts = Counter(p.languages)
+    lines = [f"  {'lang':<4} {'n':>4} {'top-1':>6} {'majority':>8}"]
+    lines += [
+        f"  {lang:<4} {counts[lang]:>4} {p.accuracy(lang):>6.2f} {p.majority(lang):>8.2f}"
+        for lang in sorted(counts)
+    ]
+    return "\n".join(lines)
+
 
 @dataclass(slots=True)
 class SectionReport(Predictions):
@@ -219,8 +241,8 @@ class SectionReport(Predictions):
         ]
         lines = [
             f"Section classifier on {len(self.gold)} gold stories, kicker line removed: "
-            f"top-1 {self.accuracy():.3f} (en {self.accuracy('en'):.3f}, "
-            f"es {self.accuracy('es'):.3f})",
+            f"top-1 {self.accuracy():.3f}",
+            per_language_table(self),
             per_topic_table(self.gold, self.predicted),
             "  wrong: " + ("; ".join(wrong) if wrong else "none"),
             f"  with the kicker kept, topic-naming kickers that did not decide the label: "

@@ -30,6 +30,9 @@ HEADER_ID = "wires-id"
 HEADER_RECEIVED_AT = "wires-received-at"
 HEADER_PATH = "wires-path"
 HEADER_CONTENT_TYPE = "content-type"
+# On wires.stories (internal): the digest of the raw story an event was read from, so
+# the versions stage knows a raw message read again (pipeline.versions.assign).
+HEADER_RAW_DIGEST = "wires-raw-digest"
 
 # Dead-letter reasons: a stable code for dashboards and alerts, plus a message.
 TOO_LARGE = "too_large"

@@ -22,6 +22,7 @@ from pipeline.formats import compose
 from pipeline.text.engine import EmptyStory, enrich
 from pipeline.text.normalise import DecodeError
 from pipeline.text.story import Meta, Story
+from pipeline.versions import raw_digest
 
 if TYPE_CHECKING:
     from pipeline.learning import Learner
@@ -51,6 +52,7 @@ class Enriched:
     story: Story
     engine_seconds: float
     feed: str | None = None  # the feed whose memory read and learned it (None: no learning)
+    raw: str | None = None  # digest of the raw story read (pipeline.versions.raw_digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ def _read_raw(
         story=story,
         engine_seconds=time.perf_counter() - started,
         feed=feed,
+        raw=raw_digest(raw.text),
     )
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import orjson
 
 from pipeline.config import Settings
-from pipeline.evaluation import Predictions, per_topic_table, reliability_table
+from pipeline.evaluation import Predictions, per_language_table, per_topic_table, reliability_table
 from pipeline.text import sections
 from pipeline.text.classifier import MODEL_FILE
 from pipeline.text.engine import enrich
@@ -95,13 +95,12 @@ class CrossValidation(Predictions):
     temperature: float = 1.0
 
     def _render_accuracy(self) -> str:
-        languages = sorted(set(self.languages))
-        by_language = ", ".join(f"{lang} {self.accuracy(lang):.3f}" for lang in languages)
         lines = [
             f"cross-validation ({FOLDS} folds, seed {SEED}) on {len(self.gold)} stories: "
-            f"accuracy {self.accuracy():.3f} ({by_language})"
+            f"accuracy {self.accuracy():.3f}",
+            per_language_table(self),
+            per_topic_table(self.gold, self.predicted),
         ]
-        lines.append(per_topic_table(self.gold, self.predicted))
         return "\n".join(lines)
 
     def render(self) -> str:

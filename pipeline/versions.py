@@ -9,7 +9,11 @@ backlog (copies of one story on different raw partitions) it can differ, and
 ``received_at`` tells the agency's order.
 
 A text already seen for the story (same ``id``) is an exact repeat: marked
-``duplicate`` with that version's number. Repeats are never dropped: after a
+``duplicate`` with that version's number. So is a raw message already seen (same
+``raw`` digest of the bytes the feed sent) even when it reads differently the second
+time: a feed's learned chrome, which the reading depends on, can be behind after a
+crash or an emptied broker, and the same message read again must not become a new
+version. Repeats are never dropped: after a
 crash the remembered state can be ahead of what was delivered, and dropping a
 "repeat" then would lose the only copy.
 
@@ -20,6 +24,7 @@ after that starts again at 1.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -45,29 +50,53 @@ def assign(
     *,
     now: float | None = None,
     partition: int | None = None,
+    raw: str | None = None,
 ) -> Version:
     """The version of a story text (``content_id``), remembered in ``store``.
 
     Entries are ``{"v": latest number, "s": latest pubstatus, "t": epoch seconds,
-    "p": partition, "seen": {content id: number}}`` (the last :data:`MAX_REMEMBERED`
-    texts; ``partition`` is the stream partition the story id belongs to).
+    "p": partition, "seen": {content id: number}, "raw": {raw digest: number}}`` (the
+    last :data:`MAX_REMEMBERED` of each; ``partition`` is the stream partition the
+    story id belongs to; ``raw`` the digest of the message the text was read from,
+    :func:`raw_digest`).
     """
     entry = store.get(story_id)
-    if entry is not None and content_id in entry["seen"]:
-        return Version(int(entry["seen"][content_id]), duplicate=True)
+    if entry is not None:
+        if content_id in entry["seen"]:
+            return Version(int(entry["seen"][content_id]), duplicate=True)
+        if raw is not None and raw in entry.get("raw", ()):
+            return Version(int(entry["raw"][raw]), duplicate=True)
     number = 1 if entry is None else int(entry["v"]) + 1
-    seen = dict(entry["seen"]) if entry is not None else {}
-    seen[content_id] = number
-    if len(seen) > MAX_REMEMBERED:
-        seen.pop(next(iter(seen)))
-    store[story_id] = {
+    seen = _remember(entry["seen"] if entry is not None else {}, content_id, number)
+    state = {
         "v": number,
         "s": pubstatus,
         "seen": seen,
         "t": time.time() if now is None else now,
         "p": partition,
     }
+    raws = entry.get("raw", {}) if entry is not None else {}
+    if raw is not None:
+        raws = _remember(raws, raw, number)
+    if raws:
+        state["raw"] = raws
+    store[story_id] = state
     return Version(number, duplicate=False)
+
+
+def _remember(memory: dict[str, int], key: str, number: int) -> dict[str, int]:
+    """``memory`` with ``key`` added, the oldest dropped past :data:`MAX_REMEMBERED`."""
+    memory = {**memory, key: number}
+    if len(memory) > MAX_REMEMBERED:
+        memory.pop(next(iter(memory)))
+    return memory
+
+
+def raw_digest(text: bytes | str) -> str:
+    """A short digest of a raw story as the feed sent it (what :func:`assign` calls
+    ``raw``): the same bytes give the same digest in every worker and run."""
+    data = text.encode() if isinstance(text, str) else text
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 class Expiry:

@@ -519,8 +519,20 @@ def classify(lines: list[str], learned: Learned | None = None) -> Layout:
             _mark_detached_dateline(page, layout)
         _classify_body(page, layout)
         _page_copyright(page, layout)
+    if layout.timestamp is None:
+        layout.timestamp = _page_stamp(page, layout)
     _explain(page, layout)
     return layout
+
+
+def _page_stamp(page: _Page, layout: Layout) -> int | None:
+    """The first dated line of the header that the headline rules set aside
+    ("Published 9:02 AM EDT, June 3, 2024" under the headline): the page's date."""
+    end = layout.lede if layout.lede is not None else page.n
+    for i in range(end):
+        if layout.kinds[i] in ("navigation", "byline") and _has_full_date(page.lines[i]):
+            return i
+    return None
 
 
 def _page_copyright(page: _Page, layout: Layout) -> None:
@@ -738,6 +750,9 @@ def _headline_shaped(page: _Page, i: int) -> bool:
     n = word_count(line)
     if n < 2 or n > _HEADLINE_MAX_WORDS or page.test(looks_like_stamp, i):
         return False
+    unlabelled = headline_text(line)
+    if unlabelled != line:  # "Directo | headline": the words after the label decide
+        line, n = unlabelled, word_count(unlabelled)
     if shape.barred(line) or shape.link_like(line) or sections.is_known_kicker(line):
         return False
     if _decorated_kicker(line):
@@ -745,6 +760,15 @@ def _headline_shaped(page: _Page, i: int) -> bool:
     if shape.full_stop(line) or _NAME_ONLY.fullmatch(line):
         return False
     return not (shape.is_all_caps(line) and n < 3)
+
+
+def headline_text(line: str) -> str:
+    """A headline line without the label printed before it ("Directo | ...", "LIVE |
+    ..."); a label that names a topic is a kicker, left to the kicker rules."""
+    labelled = shape.labelled(line)
+    if labelled is None or sections.kicker_topic(labelled[0]) is not None:
+        return line
+    return labelled[1]
 
 
 def _pick_headline(page: _Page, content: list[int], lede: int) -> int | None:

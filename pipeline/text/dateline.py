@@ -67,7 +67,11 @@ _PLACE = (
 # A state or country after a comma: "Ill.", "Calif.", "N.Y.", "Kenya", "ANGOLA".
 _STATE = r"[A-Z][A-Za-z]*\.?(?:\s?[A-Z][A-Za-z]*\.?){0,2}"
 _GROUP = r"\s?(?:\([^()]{1,60}\)|\[[^\[\]]{1,40}\])"
-_DATE = rf"(?:{dates.DATE}|[0-3]?[0-9](?=\s?\())(?![^\W\d_])"
+# a numeric date or a bare day only before an agency's tag: "BRUXELLES 12/03 (BELGA) -"
+_DATE = (
+    rf"(?:{dates.DATE}|(?:[0-3]?[0-9][/.][01]?[0-9](?:[/.](?:[0-9]{{4}}|[0-9]{{2}}))?\.?"
+    rf"|[0-3]?[0-9])(?=\s?\())(?![^\W\d_])"
+)
 _TAG = r"\((?P<tag>[^()]{1,80})\)"
 # An agency printed without parentheses: "REPORT.AZ/", "/TASS/.", "AAP -", "GNA -".
 _BARE = r"(?:[A-Z][A-Z0-9.&-]{1,14}/(?!/)|/[A-Z][A-Za-z]{1,12}/\.?|[A-Z]{2,6}(?=\s?(?:-|–|—|:)))"

@@ -97,7 +97,14 @@ def month_day_year(text: str) -> tuple[int, int, int | None] | None:
             return int(n["m"]), int(n["d"]), int(n["y"])
         year = int(n["y2"])
         return int(n["m2"]), int(n["d2"]), year + 2000 if year < 100 else year
+    d = _DAY_MONTH.fullmatch(text)
+    if d is not None:  # a dateline's "12/03" (BELGA): day first, the year from the context
+        return int(d["m"]), int(d["d"]), None
     return None
+
+
+# A numeric day and month alone, as a dateline prints them: "12/03", "12.03."
+_DAY_MONTH = re.compile(r"(?P<d>[0-3]?[0-9])[/.](?P<m>0?[1-9]|1[0-2])\.?")
 
 
 # A dateline may be a day ahead of the reference (time zones, a clock just past midnight).
@@ -117,6 +124,21 @@ def resolve(month: int, day: int, year: int | None, reference: dt.date | None) -
         d = _date(y, month, day)
         if d is not None and d <= latest:
             return d
+    return None
+
+
+def resolve_day(day: int, reference: dt.date | None) -> dt.date | None:
+    """A day of the month printed alone ("MADRID, 3 (EUROPA PRESS) -"): the latest
+    such day no more than a day after ``reference``, this month or an earlier one."""
+    if reference is None or not 1 <= day <= 31:
+        return None
+    latest = reference + _AHEAD
+    year, month = latest.year, latest.month
+    for _ in range(3):  # the 31st may be two months back
+        d = _date(year, month, day)
+        if d is not None and d <= latest:
+            return d
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return None
 
 

@@ -56,7 +56,9 @@ def enrich(
     kinds = layout.kinds
 
     body = _body(lines, layout)
-    printed_headline = lines[layout.headline] if layout.headline is not None else ""
+    printed_headline = (
+        blocks.headline_text(lines[layout.headline]) if layout.headline is not None else ""
+    )
     # Version notes sit above or just below the lede; kill notices may end the story.
     marks = versions.read(printed_headline, lines[: (layout.lede or 0) + 3] + lines[-2:])
     headline = marks.stem or None
@@ -178,8 +180,8 @@ def _body(lines: list[str], layout: blocks.Layout) -> list[str]:
 
 def _dateline(lines: list[str], layout: blocks.Layout, received_at: str | None) -> Dateline:
     match = layout.dateline
-    if match is None:
-        return Dateline(None, None, None)
+    if match is None:  # no dateline: the date the page prints, if any
+        return Dateline(None, None, _date(None, lines, layout, received_at))
     return Dateline(
         text=match.text,
         place=usual_place(match) or None,  # "23 jun (Reuters) -" names no place
@@ -204,10 +206,11 @@ def _date(
             page = dates.resolve(*stamp, reference=None)
     if printed is None:
         return page.isoformat() if page else None
+    reference = page or (_parse_date(received_at) if received_at else None)
     parts = dates.month_day_year(printed)
     if parts is None:
-        return printed
-    reference = page or (_parse_date(received_at) if received_at else None)
+        day = dates.resolve_day(int(printed), reference) if printed.isdigit() else None
+        return day.isoformat() if day else printed
     resolved = dates.resolve(*parts, reference=reference)
     return resolved.isoformat() if resolved else printed
 

@@ -8,6 +8,7 @@ check says they are needed. Quotes and dashes are the publisher's and stay.
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 import unicodedata
 
@@ -175,6 +176,8 @@ def reflow(raw_lines: list[str]) -> list[str] | None:
     full = sum(1 for n in lengths if n >= width * _FULL)
     if full < max(_MIN_WRAPPED_LINES, len(texts) * 0.35):
         return None
+    if _writer_breaks(texts, width):
+        return None
     groups: list[list[tuple[str, bool]]] = [[]]
     for t, indented in items:
         if t:
@@ -191,6 +194,19 @@ def reflow(raw_lines: list[str]) -> list[str] | None:
         else:
             out.extend(t for t, _ in group)
     return out
+
+
+def _writer_breaks(texts: list[str], width: int) -> bool:
+    """Short paragraphs, not a wrap: after half or more of the long lines the next
+    line's first word would have fitted within the margin, which a wrap never leaves
+    ("Soru: ...?" under a 93-character answer in an interview), or every long line
+    ends a sentence (a wrap breaks lines mid-sentence: a live blog's entries do not)."""
+    breaks = [(a, b) for a, b in itertools.pairwise(texts) if len(a) >= width * _FULL]
+    if not breaks:
+        return False
+    fits = sum(1 for a, b in breaks if len(a) + 1 + len(b.split(" ", 1)[0]) <= width)
+    ends = sum(1 for a, _ in breaks if _SENTENCE_END.search(a))
+    return fits * 2 >= len(breaks) or (len(breaks) >= 2 and ends == len(breaks))
 
 
 def _wrapped(group: list[tuple[str, bool]], width: int) -> bool:

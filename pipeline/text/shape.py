@@ -132,8 +132,31 @@ _ABBREVIATION = re.compile(r"(?:\b\w{1,3}\.){2,}$|\b(?:[A-Z][a-z]{0,2}|[A-Z]{1,3
 
 
 def link_like(line: str) -> bool:
-    """A menu item or teaser link: starts or ends with a bullet, arrow or bar."""
-    return line.startswith(_LINK_MARKS) or line.endswith(("→", "»", "›", "...", "…", " -", "|"))
+    """A menu item or teaser link: starts or ends with a bullet, arrow or bar (a closing
+    guillemet after an opening one ends a quotation: «La ciudad necesita vivienda»)."""
+    if line.startswith(_LINK_MARKS):
+        return True
+    if line.endswith(("»", "›")):
+        return ("«" if line[-1] == "»" else "‹") not in line
+    return line.endswith(("→", "...", "…", " -", "|"))
+
+
+def labelled(line: str) -> tuple[str, str] | None:
+    """(label, rest) of a line that is one short label, a bar and a headline's worth of
+    words ("Directo | El Gobierno y los sindicatos negocian", "LIVE | ..."); else None."""
+    if _bars(line) != 1 or "|" not in line:
+        return None
+    label, _, rest = line.partition("|")
+    label, rest = label.strip(), rest.strip()
+    if not label or len(label.split()) > _LABEL_MAX_WORDS:
+        return None
+    if len(rest.split()) < _LABELLED_MIN_WORDS:
+        return None
+    return label, rest
+
+
+_LABEL_MAX_WORDS = 2
+_LABELLED_MIN_WORDS = 4
 
 
 def full_stop(line: str) -> bool:

@@ -706,6 +706,23 @@ SHAPES = [
         None,
         "The port",
     ),
+    # a numeric day and month (and year) before the tag
+    (
+        "GENT 12/03 (BELGA) - Le conseil communal a voté mardi soir le budget de la ville.",
+        "GENT",
+        "12/03",
+        "BELGA",
+        None,
+        "Le conseil",
+    ),
+    (
+        "LIÈGE 05.11.2024 (BELGA) - Le conseil communal a voté mardi le budget de la ville.",
+        "LIÈGE",
+        "05.11.2024",
+        "BELGA",
+        None,
+        "Le conseil",
+    ),
 ]
 
 

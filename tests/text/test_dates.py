@@ -107,3 +107,18 @@ def test_timestamp_lines(line):
 @pytest.mark.parametrize("line", ["March 8, 2023 was a good day for the markets", "Mar"])
 def test_not_timestamp_lines(line):
     assert not dates.TIMESTAMP_LINE.fullmatch(line)
+
+
+def test_a_numeric_day_and_month_alone_is_day_first():
+    assert dates.month_day_year("12/03") == (3, 12, None)
+    assert dates.month_day_year("05.11.") == (11, 5, None)
+    assert dates.month_day_year("12/13") is None  # no month 13
+
+
+def test_a_day_printed_alone_is_the_latest_such_day_by_the_reference():
+    ref = dt.date(2026, 3, 14)
+    assert dates.resolve_day(3, ref) == dt.date(2026, 3, 3)
+    assert dates.resolve_day(15, ref) == dt.date(2026, 3, 15)  # a day ahead: time zones
+    assert dates.resolve_day(20, ref) == dt.date(2026, 2, 20)
+    assert dates.resolve_day(31, dt.date(2026, 3, 2)) == dt.date(2026, 1, 31)
+    assert dates.resolve_day(3, None) is None

@@ -94,3 +94,28 @@ def test_short_line_groups_are_not_joined():
         "Second linked headline",
         "Back to top",
     ]
+
+
+def test_short_paragraphs_of_an_interview_are_not_taken_for_a_wrap():
+    # every line under 106 characters, blank lines between: it looks double-spaced
+    # and wrapped, but the next line's first word would fit after the long lines
+    raw = (
+        "Mayor: 'We are open to a deal with the council'\n\n"
+        "We spoke to the newly elected mayor of a small town about her first month in office.\n\n"
+        "Q: The opposition holds the council. How will you work?\n\n"
+        "A: Every decision will go to the council groups first. We want to leave no one out.\n\n"
+        "Q: What if the budget fails?\n\n"
+        "A: I believe it will pass, because everyone wants roads, water and buses that run.\n"
+    )
+    assert len(normalise.lines(raw)) == 6
+
+
+def test_live_blog_entries_are_not_taken_for_a_wrap():
+    # the long lines all end a sentence: a wrap breaks lines mid-sentence
+    raw = (
+        "Live: election night in the capital\n\n"
+        "23:15 - The re-elected mayor thanks her supporters and promises four more years.\n\n"
+        "22:40 - First projections give the centre-right coalition a narrow win in the capital.\n\n"
+        "21:50 - Turnout is expected to be around 54 percent, the broadcasters' estimates say.\n"
+    )
+    assert len(normalise.lines(raw)) == 4

@@ -58,6 +58,33 @@ def test_notices_and_stamps_are_not_headlines(decoy):
     assert story.headline == "Harbour dredging plan approved"
 
 
+@pytest.mark.parametrize("label", ["Directo", "EN VIVO", "DIRETTA", "Live"])
+def test_a_label_before_a_bar_is_not_the_headline_nor_hides_it(label):
+    story = read(f"{label} | Harbour dredging plan approved after long dispute", LEDE, *BODY)
+    assert story.headline == "Harbour dredging plan approved after long dispute"
+    assert story.body[0].startswith("The provincial government")
+
+
+def test_a_topic_label_before_a_bar_stays_a_kicker():
+    story = read("Politics | Harbour dredging plan approved after long dispute", LEDE, *BODY)
+    assert story.headline != "Harbour dredging plan approved after long dispute"
+
+
+def test_a_headline_quoting_in_guillemets_is_no_teaser_link():
+    story = read("Entrevista: «El puerto necesita dragado ya»", LEDE, *BODY)
+    assert story.headline == "Entrevista: «El puerto necesita dragado ya»"
+    assert shape.link_like("Más noticias »") and not shape.link_like("«Dragado ya»")
+
+
+def test_a_stamp_under_the_headline_dates_a_story_without_a_dateline():
+    lede = LEDE.removeprefix("KARACHI: ")
+    story = read("Harbour dredging plan approved", "Published 9:02 AM EDT, June 3, 2024", lede)
+    assert story.headline == "Harbour dredging plan approved"
+    assert (story.dateline.text, story.dateline.date) == (None, "2024-06-03")
+    story = read("Harbour dredging plan approved", lede, *BODY)
+    assert story.dateline.date is None
+
+
 def test_headline_above_its_standfirst_wins():
     deck = "The provincial cabinet backs a two-year plan to reopen the idled fishing port"
     story = read("Harbour dredging plan approved", deck, LEDE, *BODY)
@@ -135,6 +162,25 @@ def test_newsletter_promo_is_chrome():
     promo = "Get the week's port news in your inbox with our weekly newsletter. Sign up here."
     story = read("Harbour dredging plan approved", LEDE, *BODY, promo)
     assert promo not in story.body
+
+
+@pytest.mark.parametrize(
+    "promo",
+    [
+        "Zapisz się na poranny przegląd portowy i otrzymuj go codziennie rano.",
+        "Wyrażam zgodę na przetwarzanie moich danych osobowych w celach marketingowych.",
+        "I agree to the processing of my personal data for the port newsletter.",
+        "Acepto el tratamiento de mis datos personales para recibir el boletín.",
+    ],
+)
+def test_sign_up_and_consent_lines_in_other_languages_are_chrome(promo):
+    story = read("Harbour dredging plan approved", LEDE, *BODY, promo)
+    assert promo not in story.body
+
+
+def test_news_about_personal_data_is_no_promo():
+    line = "The regulator said port operators must protect the personal data they hold."
+    assert line in read("Harbour dredging plan approved", LEDE, *BODY[:1], line).body
 
 
 def test_hard_wrapped_copy_without_blank_lines_is_reflowed():
