@@ -16,6 +16,7 @@ the story a line stays body: losing news text is worse than keeping chrome.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,7 +131,19 @@ def looks_like_stamp(line: str) -> bool:
     dated = digits >= 3 or (digits and _STAMP_WORD.search(line))
     if dated and not shape.ends_sentence(line) and _has_full_date(line):
         return True
-    return (digits >= 2 and len(parts) - digits <= 4) or (digits >= 1 and len(parts) <= 2)
+    # a few words around numbers: the numbers must read as a date's or a time's, side by
+    # side or one word apart ("4 Maret 2024 10:12"), not as a headline's figures
+    # ("Busunfall auf der A9: 20 Verletzte", "Port plan: 12 berths by 2027")
+    at = [i for i, p in enumerate(parts) if _DATE_NUMBER.fullmatch(p)]
+    clustered = len(at) >= 2 and all(b - a <= 2 for a, b in itertools.pairwise(at))
+    return (clustered and len(parts) - len(at) <= 4) or (digits >= 1 and len(parts) <= 2)
+
+
+# A date's or a time's number: "2024", "10:12", "03.03.2024", "4.", "3rd,", "9:02", "7pm".
+_DATE_NUMBER = re.compile(
+    r"[(\[]?[0-9]{1,4}(?:[./:-][0-9]{1,4}){0,2}(?:st|nd|rd|th|º|ª|er|h|am|pm)?[.,)\]|]?",
+    re.IGNORECASE,
+)
 
 
 # Not computed yet (None is a value rules return).

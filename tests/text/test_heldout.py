@@ -41,6 +41,27 @@ def test_no_heldout_story_is_in_the_training_data():
     assert found == []
 
 
+def _six_grams(text: str) -> set[tuple[str, ...]]:
+    words = _plain(text).split()
+    return {tuple(words[i : i + 6]) for i in range(len(words) - 5)}
+
+
+def test_no_heldout_story_is_a_paraphrase_of_a_training_story():
+    # the same event told again in other words shares runs of six words ("em greve de
+    # tres dias nos hospitais"): five such runs make a paraphrase, not a new story
+    train = [
+        (r["headline"], _six_grams(r["headline"] + " " + r["text"]))
+        for p in TRAIN.glob("*.jsonl")
+        for r in map(json.loads, p.open())
+        if r["lang"] != "en"  # English news repeats set phrases ("said in a statement on")
+    ]
+    close = []
+    for row in load_rows(HELDOUT):
+        grams = _six_grams(row["headline"] + " " + row["text"])
+        close += [(row["headline"], h) for h, g in train if len(grams & g) >= 5]
+    assert close == []
+
+
 def test_every_topic_in_every_language_and_no_repeats():
     rows = load_rows(HELDOUT)
     assert {r["lang"] for r in rows} == LANGUAGES

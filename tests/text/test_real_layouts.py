@@ -85,6 +85,18 @@ def test_a_stamp_under_the_headline_dates_a_story_without_a_dateline():
     assert story.dateline.date is None
 
 
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Harbour fees up 0,8% in 2025, port says",
+        "Dredger hits pier 4: 20 hurt",
+        "Port plan: 12 berths by 2027",
+    ],
+)
+def test_headlines_with_figures_are_no_stamps(headline):
+    assert read(headline, LEDE, *BODY).headline == headline
+
+
 def test_headline_above_its_standfirst_wins():
     deck = "The provincial cabinet backs a two-year plan to reopen the idled fishing port"
     story = read("Harbour dredging plan approved", deck, LEDE, *BODY)
