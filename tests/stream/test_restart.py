@@ -19,7 +19,7 @@ from tests.stream import harness
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(600)]
 
-BACKLOG = 2000
+BACKLOG = 1200
 RUNS = 3
 TEMPLATE = (
     "World\n\nStory {i}: rail workers extend strike in wage dispute\n\n"
