@@ -58,7 +58,9 @@ def load_examples(folder: Path = TRAIN_DIR) -> list[Example]:
             story = enrich(f"{row['headline']}\n\n{row['text']}")
             examples.append(
                 Example(
-                    classifier_text(story.headline, story.body), row["topic"], row.get("lang", "en")
+                    classifier_text(story.headline or "", story.body),
+                    row["topic"],
+                    row.get("lang", "en"),
                 )
             )
     return examples

@@ -106,6 +106,8 @@ _SLASHED = re.compile(
     r"(?P<bare>[^\W\d_][\w.&-]{1,20})(?P<sep>:\s?|\s?(?:--|-|–|—)\s)"
 )
 _DATE_FIRST = re.compile(rf"\s*(?P<date>{dates.DATE})\s?{_TAG}\.?{_SEP}")
+# "(Adnkronos) - ...": a known agency alone, no place and no date.
+_AGENCY_ONLY = re.compile(rf"\s*{_TAG}(?P<sep>\s?(?:--|-|–|—|:)\s)")
 # "Por NAME, Corresponsal AGENCY en X.- (Desde PLACE) - " and a bare "(Desde PLACE) - ".
 _REPORTER_FIRST = re.compile(
     r"\s*(?:Por\s[^,()]{2,60},\s(?i:corresponsal|enviad[oa] especial)\s(?:de\s)?"
@@ -298,6 +300,14 @@ def _agency_first(line: str) -> DatelineMatch | None:
     m = _REPORTER_FIRST.match(line)
     if m is not None:
         return _reporter(line, m)
+    m = _AGENCY_ONLY.match(line)
+    if (
+        m is not None
+        and agencies.canonical(m["tag"].strip()) is not None
+        and _lede_ok(line, m.end())
+    ):
+        agency = _agency(m["tag"], bare=False)
+        return _match(line, m, "", None, agency, m.start("sep"), []) if agency else None
     return None
 
 

@@ -128,7 +128,11 @@ def is_all_caps(line: str) -> bool:
 
 
 _LINK_MARKS = ("•", "»", "›", "→", "▶", "►", "■", "·", "-", "–", "|", ">")
-_ABBREVIATION = re.compile(r"(?:\b\w{1,3}\.){2,}$|\b(?:[A-Z][a-z]{0,2}|[A-Z]{1,3})\.$")
+_ABBREVIATION = re.compile(
+    r"(?:\b\w{1,3}\.){2,}$|\b(?:[A-Z][a-z]{0,2}|[A-Z]{1,3})\.$"
+    # units and words headlines end on: "o 4,1 proc.", "20 mln zł.", "2 Mio.", "vs."
+    r"|\b(?i:proc|mln|mld|tys|godz|zł|mio|mrd|mill|bzw|usw|vs|etc)\.$"
+)
 
 
 def link_like(line: str) -> bool:

@@ -161,18 +161,19 @@ def test_shipped_model_is_what_training_on_the_data_gives(tmp_path):
 
 
 FOREIGN = {
-    "pl": (
-        "Rada miasta przyjęła nowy plan budżetu na przyszły rok\n\n"
-        "WROCŁAW, 3 marca (PAP) - Rada miasta przyjęła we wtorek plan budżetu, który "
-        "przewiduje więcej pieniędzy na szkoły i drogi. Radni dyskutowali o nim przez "
-        "cały dzień, a opozycja głosowała przeciw, ponieważ jej zdaniem plan jest zbyt "
-        "kosztowny dla mieszkańców.\n"
+    "nl": (
+        "Gemeenteraad neemt nieuwe begroting aan voor volgend jaar\n\n"
+        "UTRECHT (ANP) - De gemeenteraad heeft dinsdag de begroting voor volgend jaar "
+        "aangenomen, die meer geld uittrekt voor scholen en wegen. De raad debatteerde er "
+        "de hele dag over en de oppositie stemde tegen, omdat het plan volgens haar te duur "
+        "is voor de inwoners van de stad.\n"
     ),
-    "tr": (
-        "Belediye meclisi yeni bütçe planını kabul etti\n\n"
-        "İZMİR, 3 Mart (AA) - Belediye meclisi salı günü gelecek yılın bütçe planını kabul "
-        "etti. Plan okullar ve yollar için daha fazla para öngörüyor ve muhalefet bu "
-        "planın halk için çok pahalı olduğunu söyleyerek karşı oy kullandı.\n"
+    "id": (
+        "DPRD setujui rencana anggaran baru untuk tahun depan\n\n"
+        "SURABAYA (Antara) - Dewan perwakilan rakyat daerah pada hari Selasa menyetujui "
+        "rencana anggaran untuk tahun depan yang memberikan lebih banyak dana untuk sekolah "
+        "dan jalan. Para anggota dewan membahasnya sepanjang hari dan oposisi menolak karena "
+        "menurut mereka rencana itu terlalu mahal bagi warga kota.\n"
     ),
 }
 

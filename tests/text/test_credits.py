@@ -299,11 +299,12 @@ def test_canonical_stays_none_for_unknown_names():
     assert agencies.canonical("dailyplanet.example") is None
 
 
-def test_credit_only_rows_stay_out_of_dateline_names():
-    """Rows marked dateline = false are known to credits, not yet to datelines."""
-    credit_only = [a for a in agencies.ROWS if not a.dateline]
-    assert credit_only and all(a not in agencies.AGENCIES for a in credit_only)
-    assert agencies.canonical("PAP") == "PAP"
+def test_every_credit_row_is_known_to_datelines_too():
+    """The rows added for credits ("Fuente: Télam", "(Adnkronos)") read in datelines and
+    bylines as well: "(Adnkronos) -", "Wien (APA) -", "Bonn (KNA) -"."""
+    assert [a.name for a in agencies.ROWS if not a.dateline] == []
+    for name in ("Adnkronos", "APA", "KNA", "Estadão Conteúdo", "Télam", "PAP"):
+        assert agencies.canonical(name) == name
 
 
 @pytest.mark.parametrize(

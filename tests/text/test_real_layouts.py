@@ -97,6 +97,16 @@ def test_headlines_with_figures_are_no_stamps(headline):
     assert read(headline, LEDE, *BODY).headline == headline
 
 
+@pytest.mark.parametrize("headline", ["Opłaty portowe wzrosną o 4,1 proc.", "Hafen: Umsatz 2 Mio."])
+def test_a_headline_ending_on_a_unit_abbreviation_is_kept(headline):
+    assert read(headline, LEDE, *BODY).headline == headline
+
+
+def test_an_agency_sign_off_in_parentheses_credits_it_and_leaves_the_body():
+    story = read("Bolsa fecha em alta", *BODY, "(Estadão Conteúdo)")
+    assert story.agency == "Estadão Conteúdo" and story.body == BODY
+
+
 def test_headline_above_its_standfirst_wins():
     deck = "The provincial cabinet backs a two-year plan to reopen the idled fishing port"
     story = read("Harbour dredging plan approved", deck, LEDE, *BODY)
