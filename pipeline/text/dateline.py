@@ -57,7 +57,8 @@ _KNOWN_NAME = re.compile(rf"(?<!\w)(?:{agencies.NAMES})(?!\w)", re.IGNORECASE)
 
 _L = r"[^\W\d_]"  # a letter
 _U = r"[^\W\d_a-zß-öø-ÿ]"  # a letter that is not lower case (capitals, other scripts)
-_WORD_TAIL = rf"(?:{_L}|[-'’.](?={_L}))*"
+# "Frankfurt/Main", "Halle/Saale": a slash before a word in title case joins two names
+_WORD_TAIL = rf"(?:{_L}|[-'’.](?={_L})|/(?=[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]))*"
 _PARTICLE = "(?:" + "|".join(sorted(places.PARTICLES, key=len, reverse=True)) + ")"
 # "QUITO", "Nur-Sultan", "N'DJAMENA", "Ciudad de México", "St. John's", "DAR ES SALAAM".
 _PLACE = (

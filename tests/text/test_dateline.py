@@ -706,6 +706,15 @@ SHAPES = [
         None,
         "The port",
     ),
+    # two names joined by a slash: "Frankfurt/Main (dpa) -"
+    (
+        "Frankfurt/Main (dpa) - Die Bank hat einen neuen Vorstandschef berufen, hieß es am Montag.",
+        "Frankfurt/Main",
+        None,
+        "dpa",
+        None,
+        "Die Bank",
+    ),
     # a known agency alone, no place: "(Adnkronos) - ..."
     (
         "(Adnkronos) - Piazza Affari ha chiuso la seduta in rialzo, trainata dai titoli bancari.",
