@@ -695,11 +695,12 @@ def _caps_agency(tag: str) -> bool:
 
 
 # A sign-off glued after the last sentence, for any agency: " EFE", " (ats)",
-# " - IANS", " — Bernama", " (Yonhap)", " ■", " (FIN)", " (Reporting by ...)".
+# " - IANS", " — Bernama", " (Yonhap)", " /PAP/", " ■", " (FIN)", " (Reporting by ...)".
 _GLUED = re.compile(
     rf"{_SENTENCE_END}\s*(?:"
     rf"(?:[-–—=]{{1,2}}\s?)?\(\s?(?P<paren>[^()]{{2,40}}?)\s?\)\.?"
     rf"|[-–—=]{{1,2}}\s?(?P<dash>[^\s()]{{2,25}}(?:\s[^\s()]{{2,25}}){{0,2}})"
+    rf"|/(?P<slash>[^\s/()]{{2,20}})/\.?"
     rf"|(?<=\S)\s(?P<name>{CASED_NAMES})"
     rf"|(?P<end>{_END_MARK})"
     rf"|\((?P<role>(?:{_ROLE})\b[^()]{{2,300}})\)"
@@ -755,6 +756,9 @@ def _glued_credit(m: re.Match[str]) -> Credit | None:
         if dash.isupper() and _unknown_tag(dash) is not None:
             return Credit("signoff", dash)
         return None
+    if m["slash"] is not None:  # " /PAP/", " /TASS/": a known agency between slashes
+        known = canonical(m["slash"])
+        return Credit("signoff", known) if known is not None else None
     if m["name"] is not None:
         return Credit("signoff", _CASED[m["name"]])
     if m["end"] is not None:

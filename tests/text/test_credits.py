@@ -217,6 +217,8 @@ def test_not_credits(line):
         ("... in the capital. - IANS", "... in the capital.", "IANS"),
         ("... on Friday. — Bernama", "... on Friday.", "Bernama"),
         ("... the two leaders said. (Yonhap)", "... the two leaders said.", "Yonhap"),
+        ("... w przyszłym tygodniu. /PAP/", "... w przyszłym tygodniu.", "PAP"),
+        ("... on Tuesday. /TASS/.", "... on Tuesday.", "TASS"),
         ('... dedi." (İLKHA)', '... dedi."', "İLKHA"),
         ("... de la ciudad. (apro)", "... de la ciudad.", "apro"),
         ("... in the region. (MENA)", "... in the region.", "MENA"),
