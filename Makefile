@@ -74,6 +74,7 @@ train: $(STAMP)
 
 bench: $(STAMP) $(KAFKA_STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/floor.py
 	$(BIN)/python bench/classifier.py
 	$(BIN)/python bench/learned.py
 	$(BIN)/python bench/stream.py
