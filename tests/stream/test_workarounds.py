@@ -406,3 +406,20 @@ def test_patched_commit_commits_when_every_send_was_delivered(patched):
     assert asyncio.run(main()) is True
     consumer._thread.commit.assert_awaited_once()
     assert not workarounds._SENT
+
+
+def test_part_5_tells_a_recreated_topic_per_partition(monkeypatch):
+    """A worker whose topic check saw wires.raw's new id while it held none of its
+    partitions must still read the offsets it kept for them as the old topic's (the
+    392 stories an empty-broker chaos run lost)."""
+    ids = {"wires.raw": "old"}
+    monkeypatch.setattr(workarounds, "TOPIC_IDS", lambda topics: {t: ids[t] for t in topics})
+    monkeypatch.setattr(workarounds, "_OFFSET_IDS", {})
+    monkeypatch.setattr(workarounds, "_SEEN_BY_SEEK", {})
+    held, other = TP("wires.raw", 0), TP("wires.raw", 1)
+    check = workarounds._recreated_since_offsets
+    assert asyncio.run(check([held])) == set()  # first look: the old topic, recorded
+    ids["wires.raw"] = "new"
+    assert asyncio.run(check([other])) == set()  # seen while partition 0 was not held
+    assert asyncio.run(check([held, other])) == {held}  # its offsets are the old topic's
+    assert asyncio.run(check([held, other])) == set()  # said once
