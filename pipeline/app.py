@@ -210,7 +210,8 @@ def create_app(
                 event["id"],
                 event["pubstatus"],
                 partition=partition,
-                raw=_raw_digest(message.message.headers),
+                # the raw story's digest; None from a worker that sent none
+                raw=events.header_values(message.message.headers).get(events.HEADER_RAW_DIGEST),
             )
             event["version"], event["duplicate"] = version.number, version.duplicate
             published = orjson.dumps(event)
@@ -269,13 +270,3 @@ def create_app(
                 metrics.liveness.set_lag(0)
 
     return app
-
-
-def _raw_digest(headers: Any) -> str | None:
-    """The raw story's digest a wires.stories message carries (a list of pairs or a
-    mapping, as the client gives them); None from a worker that sent none."""
-    pairs = headers.items() if isinstance(headers, dict) else headers or ()
-    for name, value in pairs:
-        if name == events.HEADER_RAW_DIGEST and value:
-            return value.decode() if isinstance(value, bytes) else str(value)
-    return None

@@ -503,14 +503,23 @@ _SEEN_BY_SEEK: dict[str, str] = {}
 _SEEN_BY_RECOVERY: dict[str, str] = {}
 
 
-async def _recreated(topics: set[str], seen: dict[str, str]) -> set[str]:
-    """Topics whose id changed since ``seen`` was updated (first look: none)."""
+async def _topic_ids(topics: set[str]) -> dict[str, str]:
+    """The broker's id of each topic that exists (none without ``TOPIC_IDS``)."""
     lookup = TOPIC_IDS
     if lookup is None or not topics:
-        return set()
+        return {}
     import asyncio
 
-    ids = await asyncio.get_running_loop().run_in_executor(None, lookup, sorted(topics))
+    return await asyncio.get_running_loop().run_in_executor(None, lookup, sorted(topics))
+
+
+async def _recreated(topics: set[str], seen: dict[str, str]) -> set[str]:
+    """Topics whose id changed since ``seen`` was updated (first look: none)."""
+    return _changed_ids(await _topic_ids(topics), seen)
+
+
+def _changed_ids(ids: dict[str, str], seen: dict[str, str]) -> set[str]:
+    """Topics of ``ids`` whose id differs from ``seen``'s (said), ``seen`` updated."""
     changed = {t for t, i in ids.items() if seen.get(t, i) != i}
     for topic in changed:
         log.error(
@@ -536,14 +545,8 @@ _OFFSET_IDS: dict[Any, str] = {}
 async def _recreated_since_offsets(tps: list[Any]) -> set[Any]:
     """Partitions whose topic has a new id since this process last held an offset of
     them (first look: none); the topic-level ids are checked and said as well."""
-    lookup = TOPIC_IDS
-    if lookup is None or not tps:
-        return set()
-    import asyncio
-
-    topics = sorted({tp.topic for tp in tps})
-    ids = await asyncio.get_running_loop().run_in_executor(None, lookup, topics)
-    await _recreated(set(topics), _SEEN_BY_SEEK)  # the topic-level error line, once
+    ids = await _topic_ids({tp.topic for tp in tps})
+    _changed_ids(ids, _SEEN_BY_SEEK)  # the topic-level error line, once
     changed = {tp for tp in tps if _OFFSET_IDS.get(tp, ids.get(tp.topic)) != ids.get(tp.topic)}
     for tp in tps:
         if tp.topic in ids:
