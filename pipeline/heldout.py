@@ -9,30 +9,16 @@ top-1/top-2, per-topic, per-language figures with the confusion and reliability 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.evaluation import Predictions, per_language_table, per_topic_table, reliability_table
-from pipeline.text import sections
 from pipeline.text.classifier import SectionModel, default_model
-from pipeline.text.engine import enrich
-from pipeline.text.features import classifier_text
+from pipeline.training import load_rows, story_text
+
+__all__ = ["HeldoutReport", "load_rows", "score_heldout"]
 
 HELDOUT_DIR = Path("data/sections/heldout")
-
-
-def load_rows(folder: Path = HELDOUT_DIR) -> list[dict[str, str]]:
-    """Every record of ``folder/*.jsonl`` (sorted by file), topics checked."""
-    rows = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                if row["topic"] not in sections.BY_LABEL:
-                    raise ValueError(f"{path}: unknown topic {row['topic']!r}")
-                rows.append(row)
-    return rows
 
 
 @dataclass(slots=True)
@@ -71,8 +57,7 @@ def score_heldout(folder: Path = HELDOUT_DIR, model: SectionModel | None = None)
         raise RuntimeError("no section model: run `make train`")
     report = HeldoutReport(model=model.version, folder=str(folder))
     for row in load_rows(folder):
-        story = enrich(f"{row['headline']}\n\n{row['text']}")
-        ranked = model.predict(classifier_text(story.headline or "", story.body)).ranked
+        ranked = model.predict(story_text(row)).ranked
         report.gold.append(row["topic"])
         report.predicted.append(ranked[0][0])
         report.second.append(ranked[1][0])

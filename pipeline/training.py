@@ -45,9 +45,9 @@ class Example:
     language: str
 
 
-def load_examples(folder: Path = TRAIN_DIR) -> list[Example]:
-    """Every labelled story under ``folder`` (``*.jsonl``), read by the engine."""
-    examples = []
+def load_rows(folder: Path = TRAIN_DIR) -> list[dict[str, str]]:
+    """Every labelled record of ``folder/*.jsonl`` (sorted by file), topics checked."""
+    rows = []
     for path in sorted(folder.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
@@ -55,15 +55,22 @@ def load_examples(folder: Path = TRAIN_DIR) -> list[Example]:
             row = json.loads(line)
             if row["topic"] not in sections.BY_LABEL:
                 raise ValueError(f"{path}: unknown topic {row['topic']!r}")
-            story = enrich(f"{row['headline']}\n\n{row['text']}")
-            examples.append(
-                Example(
-                    classifier_text(story.headline or "", story.body),
-                    row["topic"],
-                    row.get("lang", "en"),
-                )
-            )
-    return examples
+            rows.append(row)
+    return rows
+
+
+def story_text(row: dict[str, str]) -> str:
+    """What the model reads of a labelled story: headline and body as the engine reads
+    them (no section model: the reading does not depend on it)."""
+    story = enrich(f"{row['headline']}\n\n{row['text']}", section_model=None)
+    return classifier_text(story.headline or "", story.body)
+
+
+def load_examples(folder: Path = TRAIN_DIR) -> list[Example]:
+    """Every labelled story under ``folder`` (``*.jsonl``), read by the engine."""
+    return [
+        Example(story_text(row), row["topic"], row.get("lang", "en")) for row in load_rows(folder)
+    ]
 
 
 def _fingerprint(examples: list[Example]) -> str:
